@@ -1,0 +1,141 @@
+/*
+ * util.c: allocation that never returns NULL, and cause strings.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+volatile sig_atomic_t util_interrupted;
+
+/* Stops the program when memory runs out: nothing sane can follow. */
+static void
+util_oom(size_t n)
+{
+	fprintf(stderr, "embrepl: out of memory (%zu bytes)\n", n);
+	exit(1);
+}
+
+/* Allocates n bytes. */
+void *
+xmalloc(size_t n)
+{
+	void	*p;
+
+	p = malloc(n == 0 ? 1 : n);
+	if (p == NULL)
+		util_oom(n);
+	return (p);
+}
+
+/* Allocates n zeroed items of size sz. */
+void *
+xcalloc(size_t n, size_t sz)
+{
+	void	*p;
+
+	p = calloc(n == 0 ? 1 : n, sz == 0 ? 1 : sz);
+	if (p == NULL)
+		util_oom(n * sz);
+	return (p);
+}
+
+/* Resizes p to n items of size sz, refusing an overflowing product. */
+void *
+xreallocarray(void *p, size_t n, size_t sz)
+{
+	size_t	 total;
+
+	if (util_mul(n, sz, &total) != 0)
+		util_oom(SIZE_MAX);
+	p = realloc(p, total == 0 ? 1 : total);
+	if (p == NULL)
+		util_oom(total);
+	return (p);
+}
+
+/* Copies a string. */
+char *
+xstrdup(const char *s)
+{
+	return (xstrndup(s, strlen(s)));
+}
+
+/* Copies at most n bytes of a string and terminates the copy. */
+char *
+xstrndup(const char *s, size_t n)
+{
+	char	*p;
+	size_t	 len;
+
+	len = strnlen(s, n);
+	p = xmalloc(len + 1);
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return (p);
+}
+
+/* Formats into a new string. */
+char *
+xvasprintf(const char *fmt, va_list ap)
+{
+	char	*p;
+
+	if (vasprintf(&p, fmt, ap) == -1)
+		util_oom(strlen(fmt));
+	return (p);
+}
+
+/* Formats into a new string. */
+char *
+xasprintf(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*p;
+
+	va_start(ap, fmt);
+	p = xvasprintf(fmt, ap);
+	va_end(ap);
+	return (p);
+}
+
+/* Hands a cause back to the caller and returns -1. */
+int
+util_fail(char **cause, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (cause == NULL)
+		return (-1);
+	va_start(ap, fmt);
+	*cause = xvasprintf(fmt, ap);
+	va_end(ap);
+	return (-1);
+}
+
+/* Multiplies a by b into *out; -1 when the product does not fit. */
+int
+util_mul(size_t a, size_t b, size_t *out)
+{
+	if (b != 0 && a > SIZE_MAX / b)
+		return (-1);
+	*out = a * b;
+	return (0);
+}
+
+/* Hashes a label's bytes with 64-bit FNV-1a. */
+unsigned long long
+util_hash(const char *s, size_t len)
+{
+	uint64_t h = 14695981039346656037ULL;
+	size_t	 i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ULL;
+	}
+	return (h);
+}

@@ -1,0 +1,39 @@
+/*
+ * util.h: allocation that never returns NULL, and cause strings.
+ *
+ * A function that can fail returns -1 or NULL and, when its caller passed
+ * a non-NULL "char **cause", hands back an allocated sentence in lowercase
+ * ("labels: 12 rows, matrix has 13"). The caller frees it.
+ */
+#ifndef EMBREPL_UTIL_H
+#define EMBREPL_UTIL_H
+
+#include <stdarg.h>
+#include <signal.h>
+#include <stddef.h>
+
+#define UTIL_NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xreallocarray(void *, size_t, size_t);
+char	*xstrdup(const char *);
+char	*xstrndup(const char *, size_t);
+char	*xasprintf(const char *, ...)
+	    __attribute__((format(printf, 1, 2)));
+char	*xvasprintf(const char *, va_list);
+
+/* Sets *cause (when cause is not NULL) and returns -1. */
+int	 util_fail(char **, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+/* Multiplies two sizes, returning -1 on overflow. */
+int	 util_mul(size_t, size_t, size_t *);
+
+/* FNV-1a, 64 bits: the label hash of the store format. */
+unsigned long long util_hash(const char *, size_t);
+
+/* Set by the SIGINT handler; long loops poll it and stop. */
+extern volatile sig_atomic_t util_interrupted;
+
+#endif
