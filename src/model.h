@@ -77,7 +77,7 @@ struct emb {
 	/* Labels: one blob of NUL-terminated UTF-8 strings. */
 	char		*label_blob;
 	size_t		*label_off;	/* rows offsets into label_blob */
-	long		*label_hash;	/* open-addressing table, 2^k slots */
+	int64_t		*label_hash;	/* row + 1 per slot, 0 empty: store.md */
 	size_t		 label_nhash;
 
 	struct emb_backing *backing;

@@ -1,0 +1,197 @@
+/*
+ * text.c: UTF-8 checks and safe display of untrusted labels.
+ *
+ * Labels come from files that strangers wrote. Before one reaches a
+ * terminal, every byte that could move the cursor, change colours or turn
+ * the text around is shown as an escape instead.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include "text.h"
+#include "util.h"
+
+/* Decodes one UTF-8 sequence; returns its length or 0 when malformed. */
+static size_t
+text_decode(const unsigned char *s, size_t len, uint32_t *cp)
+{
+	size_t	 n, i;
+	uint32_t c;
+
+	if (len == 0)
+		return (0);
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return (1);
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, c = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, c = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, c = s[0] & 0x07;
+	else
+		return (0);
+	if (len < n)
+		return (0);
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return (0);
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 3 && c < 0x800) || (n == 4 && c < 0x10000) ||
+	    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return (0);
+	*cp = c;
+	return (n);
+}
+
+/* Checks that the bytes are UTF-8 and hold no NUL. */
+int
+text_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	uint32_t cp;
+	size_t	 i, n;
+
+	for (i = 0; i < len; i += n) {
+		n = text_decode(u + i, len - i, &cp);
+		if (n == 0 || cp == 0)
+			return (0);
+	}
+	return (1);
+}
+
+/* Converts Latin-1 to UTF-8. */
+char *
+text_latin1(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	char	*out, *p;
+	size_t	 i;
+
+	out = p = xmalloc(2 * len + 1);
+	for (i = 0; i < len; i++) {
+		if (u[i] < 0x80)
+			*p++ = u[i];
+		else {
+			*p++ = 0xc0 | (u[i] >> 6);
+			*p++ = 0x80 | (u[i] & 0x3f);
+		}
+	}
+	*p = '\0';
+	return (out);
+}
+
+/* Tells whether a code point must not reach the terminal raw. */
+static int
+text_unsafe(uint32_t cp)
+{
+	if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
+		return (1);
+	if (cp >= 0x200b && cp <= 0x200f)	/* zero width, LRM, RLM */
+		return (1);
+	if (cp >= 0x2028 && cp <= 0x202e)	/* separators, embeddings */
+		return (1);
+	if (cp >= 0x2066 && cp <= 0x2069)	/* isolates */
+		return (1);
+	if (cp == 0xfeff || cp == 0x061c)
+		return (1);
+	return (0);
+}
+
+/* Escapes control characters, invalid bytes and direction overrides. */
+char *
+text_escape(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t	 len, i, n, size, used = 0;
+	uint32_t cp;
+	char	*out;
+
+	len = strlen(s);
+	size = len + 1;
+	out = xmalloc(size);
+	for (i = 0; i < len; i += n) {
+		if (size - used < 16) {
+			size = size * 2 + 16;
+			out = xreallocarray(out, size, 1);
+		}
+		n = text_decode(u + i, len - i, &cp);
+		if (n == 0) {
+			used += snprintf(out + used, size - used, "\\x%02x",
+			    u[i]);
+			n = 1;
+		} else if (cp == '\\') {
+			used += snprintf(out + used, size - used, "\\\\");
+		} else if (text_unsafe(cp)) {
+			if (cp < 0x100)
+				used += snprintf(out + used, size - used,
+				    "\\x%02x", (unsigned)cp);
+			else
+				used += snprintf(out + used, size - used,
+				    "\\u{%04x}", (unsigned)cp);
+		} else {
+			memcpy(out + used, u + i, n);
+			used += n;
+		}
+	}
+	out[used] = '\0';
+	return (out);
+}
+
+/* Counts the columns a code point takes; unknown ones take one. */
+static size_t
+text_cols(uint32_t cp)
+{
+	int	 w;
+
+	w = wcwidth((wchar_t)cp);
+	return (w < 0 ? 1 : (size_t)w);
+}
+
+/* Display columns of an already escaped string. */
+size_t
+text_width(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t	 len, i, n, cols = 0;
+	uint32_t cp;
+
+	len = strlen(s);
+	for (i = 0; i < len; i += n) {
+		n = text_decode(u + i, len - i, &cp);
+		if (n == 0) {
+			n = 1;
+			cols++;
+		} else
+			cols += text_cols(cp);
+	}
+	return (cols);
+}
+
+/* Cuts an already escaped string to cols columns, marking the cut. */
+char *
+text_fit(const char *s, size_t cols)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t	 len, i, n, w, used = 0;
+	uint32_t cp;
+
+	if (text_width(s) <= cols)
+		return (xstrdup(s));
+	len = strlen(s);
+	for (i = 0; i < len; i += n) {
+		n = text_decode(u + i, len - i, &cp);
+		w = n == 0 ? 1 : text_cols(cp);
+		if (n == 0)
+			n = 1;
+		if (used + w + 1 > cols)
+			break;
+		used += w;
+	}
+	return (xasprintf("%.*s~", (int)i, s));
+}

@@ -1,0 +1,27 @@
+/*
+ * text.h: UTF-8 checks and safe display of untrusted labels.
+ */
+#ifndef EMBREPL_TEXT_H
+#define EMBREPL_TEXT_H
+
+#include <stddef.h>
+
+/* Returns 1 when the bytes are well-formed UTF-8 without NUL. */
+int	 text_utf8_valid(const char *, size_t);
+
+/* Converts Latin-1 bytes to a new UTF-8 string. */
+char	*text_latin1(const char *, size_t);
+
+/*
+ * Escapes a label for a terminal: control characters, invalid bytes and
+ * bidirectional overrides become \xNN or \u{NNNN}; the result is new.
+ */
+char	*text_escape(const char *);
+
+/* Display columns of a string (after escaping), wide characters as 2. */
+size_t	 text_width(const char *);
+
+/* Copies at most cols display columns of s into a new string. */
+char	*text_fit(const char *, size_t);
+
+#endif
