@@ -3,6 +3,8 @@
 # has numpy and h5py: $PYTHON3 when it has them, else /usr/bin/python3.
 
 script="${top_srcdir:-.}/tests/$1"
+PYTHONDONTWRITEBYTECODE=1
+export PYTHONDONTWRITEBYTECODE
 for python in "${PYTHON3:-python3}" /usr/bin/python3; do
 	if "$python" -c 'import numpy, h5py' >/dev/null 2>&1; then
 		exec "$python" "$script"
