@@ -167,6 +167,20 @@ model_set_find(struct model_set *ms, const char *name)
 	return (NULL);
 }
 
+/* Moves every model of src to the end of dst and frees src. */
+void
+model_set_merge(struct model_set *dst, struct model_set *src)
+{
+	size_t	 i;
+
+	dst->models = xreallocarray(dst->models, dst->nmodels + src->nmodels,
+	    sizeof *dst->models);
+	for (i = 0; i < src->nmodels; i++)
+		dst->models[dst->nmodels++] = src->models[i];
+	src->nmodels = 0;
+	model_set_free(src);
+}
+
 /* Adds an embedding of rows x dim with nothing loaded yet. */
 struct emb *
 model_add_emb(struct model *m, const char *name, enum emb_role role,

@@ -125,6 +125,8 @@ void		 model_set_free(struct model_set *);
 struct model	*model_set_add(struct model_set *, const char *,
 		    enum model_kind);
 struct model	*model_set_find(struct model_set *, const char *);
+/* Moves every model of src to the end of dst and frees src. */
+void		 model_set_merge(struct model_set *, struct model_set *);
 
 struct emb	*model_add_emb(struct model *, const char *, enum emb_role,
 		    size_t, size_t);

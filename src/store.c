@@ -1352,6 +1352,35 @@ store_load_all(struct model *m, char **cause)
 	return (0);
 }
 
+/* Reads everything into memory and drops the file behind the models. */
+int
+store_detach(struct model_set *ms, char **cause)
+{
+	struct model	*m;
+	struct weight	*w;
+	struct emb	*e;
+	size_t		 i, j;
+
+	for (i = 0; i < ms->nmodels; i++) {
+		m = ms->models[i];
+		if (store_load_all(m, cause) != 0)
+			return (-1);
+		for (j = 0; j < m->nweights; j++) {
+			w = &m->weights[j];
+			if (w->data == NULL && (w->data = store_fetch_weight(ms,
+			    m, w, cause)) == NULL)
+				return (-1);
+		}
+		for (j = 0; j < m->nemb; j++) {
+			e = m->embs[j];
+			if (e->backing != NULL && e->backing->free != NULL)
+				e->backing->free(e);
+			e->backing = NULL;
+		}
+	}
+	return (0);
+}
+
 /* Writes one model. */
 static int
 store_put_model(struct model_set *ms, struct model *m, hid_t models,

@@ -15,6 +15,13 @@
  */
 struct model_set *store_open(const char *, char **);
 
+/*
+ * Reads everything of every model into memory (matrices, labels, biases,
+ * weights) and cuts the models loose from their file, so that they can
+ * outlive it (merging stores). A set that is not a store is only loaded.
+ */
+int		 store_detach(struct model_set *, char **);
+
 /* Tells whether a file looks like an embrepl store (1), or not (0). */
 int		 store_sniff(const char *);
 

@@ -6,10 +6,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "util.h"
 
 volatile sig_atomic_t util_interrupted;
+volatile sig_atomic_t util_terminated;
+
+static FILE *util_logf;
 
 /* Stops the program when memory runs out: nothing sane can follow. */
 static void
@@ -138,4 +142,32 @@ util_hash(const char *s, size_t len)
 		h *= 1099511628211ULL;
 	}
 	return (h);
+}
+
+/* Opens the debug log; -1 when the file cannot be created. */
+int
+util_log_open(const char *path)
+{
+	if ((util_logf = fopen(path, "a")) == NULL)
+		return (-1);
+	setvbuf(util_logf, NULL, _IOLBF, 0);
+	return (0);
+}
+
+/* Writes one line to the debug log, if one is open. */
+void
+util_log(const char *fmt, ...)
+{
+	va_list		 ap;
+	struct timespec	 ts;
+
+	if (util_logf == NULL)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	fprintf(util_logf, "%lld.%06ld ", (long long)ts.tv_sec,
+	    ts.tv_nsec / 1000);
+	va_start(ap, fmt);
+	vfprintf(util_logf, fmt, ap);
+	va_end(ap);
+	fputc('\n', util_logf);
 }

@@ -36,4 +36,12 @@ unsigned long long util_hash(const char *, size_t);
 /* Set by the SIGINT handler; long loops poll it and stop. */
 extern volatile sig_atomic_t util_interrupted;
 
+/* Set by SIGTERM and SIGHUP: finish up and leave. */
+extern volatile sig_atomic_t util_terminated;
+
+/* Writes a debug line to the log that -v opened; nothing otherwise. */
+void	 util_log(const char *, ...)
+	    __attribute__((format(printf, 1, 2)));
+int	 util_log_open(const char *);
+
 #endif

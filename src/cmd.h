@@ -1,0 +1,61 @@
+/*
+ * cmd.h: the command table. One record per command drives dispatch,
+ * usage messages, help and completion alike; Lua adds records to it.
+ */
+#ifndef EMBREPL_CMD_H
+#define EMBREPL_CMD_H
+
+#include <stddef.h>
+
+struct repl;
+
+#define CMD_MAXOPTS	8
+
+/* A parsed command line: positional words and --name value options. */
+struct cmd_args {
+	int		 argc;
+	char		**argv;
+	size_t		 nopts;
+	char		*optname[CMD_MAXOPTS];
+	char		*optval[CMD_MAXOPTS];
+};
+
+struct cmd {
+	const char	*name;
+	const char	*alias;		/* or NULL */
+	int		 minargs;
+	int		 maxargs;	/* -1: any number */
+	const char	*usage;		/* "similar VAR LABEL [K] [--metric M]" */
+	const char	*help;		/* one line */
+	const char	*opts;		/* "metric:,with-na": with a colon an
+					   option takes a value, else a flag */
+	const char	*complete;	/* per word: v var, l label, m model,
+					   c command, f file, - nothing */
+	int		(*fn)(struct repl *, struct cmd_args *);
+	int		 lua_ref;	/* a Lua command's function, or -1 */
+};
+
+/* Looks a command up by name or alias. */
+const struct cmd *cmd_find(const char *);
+
+/* The table, in order: cmd_at(0) .. cmd_at(cmd_count() - 1). */
+size_t		 cmd_count(void);
+const struct cmd *cmd_at(size_t);
+
+/* Adds or replaces a command (strings are copied); -1 with a cause. */
+int		 cmd_register(const struct cmd *, char **);
+
+/* Splits a line into words: quotes group, backslash escapes. */
+char		**cmd_split(const char *, int *, char **);
+void		 cmd_free_words(char **, int);
+
+/* The value of option name, or NULL. */
+const char	*cmd_opt(struct cmd_args *, const char *);
+
+/*
+ * Runs a line if its first word names a command; *is_cmd tells whether
+ * it did. Returns -1 when the command failed (already reported).
+ */
+int		 cmd_line(struct repl *, const char *, int *);
+
+#endif

@@ -1,0 +1,517 @@
+/*
+ * out.c: command output as tables, for people or for programs.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "out.h"
+#include "text.h"
+#include "util.h"
+
+static const char *out_formats[] = { "table", "tsv", "csv", "json" };
+
+/* Names an output format. */
+const char *
+out_format_name(enum out_format f)
+{
+	return (out_formats[f]);
+}
+
+/* Reads an output format name; -1 when unknown. */
+int
+out_format_parse(const char *s, enum out_format *f)
+{
+	size_t	 i;
+
+	for (i = 0; i < UTIL_NELEM(out_formats); i++) {
+		if (strcmp(s, out_formats[i]) == 0) {
+			*f = i;
+			return (0);
+		}
+	}
+	return (-1);
+}
+
+/* Creates an empty document. */
+struct out_doc *
+out_doc_new(void)
+{
+	return (xcalloc(1, sizeof(struct out_doc)));
+}
+
+/* Frees one table and its cells. */
+static void
+out_table_free(struct out_table *t)
+{
+	size_t	 i;
+
+	for (i = 0; i < t->at; i++) {
+		free(t->cells[i].s);
+		free(t->cells[i].v);
+	}
+	for (i = 0; i < t->ncols; i++)
+		free(t->cols[i]);
+	free(t->cells);
+	free(t->cols);
+	free(t->types);
+	free(t->name);
+	free(t);
+}
+
+/* Frees a document. */
+void
+out_doc_free(struct out_doc *d)
+{
+	size_t	 i;
+
+	if (d == NULL)
+		return;
+	for (i = 0; i < d->ntables; i++)
+		out_table_free(d->tables[i]);
+	free(d->tables);
+	free(d->note);
+	free(d);
+}
+
+/* Sets a line shown to people under the tables. */
+void
+out_note(struct out_doc *d, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	free(d->note);
+	va_start(ap, fmt);
+	d->note = xvasprintf(fmt, ap);
+	va_end(ap);
+}
+
+/* Adds a table whose columns are given as "name:type". */
+struct out_table *
+out_table_add(struct out_doc *d, const char *name, const char *const *cols,
+    size_t ncols)
+{
+	struct out_table *t;
+	const char	*colon;
+	size_t		 i;
+
+	t = xcalloc(1, sizeof *t);
+	t->name = xstrdup(name);
+	t->ncols = ncols;
+	t->cols = xcalloc(ncols, sizeof *t->cols);
+	t->types = xcalloc(ncols, sizeof *t->types);
+	for (i = 0; i < ncols; i++) {
+		colon = strchr(cols[i], ':');
+		t->cols[i] = colon ? xstrndup(cols[i], colon - cols[i]) :
+		    xstrdup(cols[i]);
+		t->types[i] = OUT_STR;
+		if (colon != NULL) {
+			switch (colon[1]) {
+			case 'i':
+				t->types[i] = OUT_INT;
+				break;
+			case 'n':
+				t->types[i] = OUT_NUM;
+				break;
+			case 'v':
+				t->types[i] = OUT_VEC;
+				break;
+			case 'b':
+				t->types[i] = OUT_BOOL;
+				break;
+			}
+		}
+	}
+	d->tables = xreallocarray(d->tables, d->ntables + 1,
+	    sizeof *d->tables);
+	d->tables[d->ntables++] = t;
+	return (t);
+}
+
+/* The next cell to fill, growing the table by a row when needed. */
+static struct out_cell *
+out_next(struct out_table *t, enum out_type type)
+{
+	struct out_cell	*c;
+
+	if (t->at == t->nrows * t->ncols) {
+		t->nrows++;
+		t->cells = xreallocarray(t->cells, t->nrows * t->ncols,
+		    sizeof *t->cells);
+		memset(t->cells + t->at, 0, t->ncols * sizeof *t->cells);
+	}
+	c = &t->cells[t->at++];
+	c->type = type;
+	return (c);
+}
+
+/* Appends a string cell. */
+void
+out_str(struct out_table *t, const char *s)
+{
+	struct out_cell	*c = out_next(t, OUT_STR);
+
+	if (s == NULL)
+		c->null = 1;
+	else
+		c->s = xstrdup(s);
+}
+
+/* Appends an integer cell. */
+void
+out_int(struct out_table *t, long long i)
+{
+	out_next(t, OUT_INT)->i = i;
+}
+
+/* Appends a number cell. */
+void
+out_num(struct out_table *t, double d)
+{
+	out_next(t, OUT_NUM)->d = d;
+}
+
+/* Appends a vector cell. */
+void
+out_vec(struct out_table *t, const float *v, size_t n)
+{
+	struct out_cell	*c = out_next(t, OUT_VEC);
+
+	c->v = xcalloc(n, sizeof *v);
+	memcpy(c->v, v, n * sizeof *v);
+	c->n = n;
+}
+
+/* Appends a true/false cell. */
+void
+out_bool(struct out_table *t, int b)
+{
+	out_next(t, OUT_BOOL)->i = b != 0;
+}
+
+/* Appends an empty cell. */
+void
+out_null(struct out_table *t)
+{
+	out_next(t, OUT_STR)->null = 1;
+}
+
+/* Formats a number compactly: integers plainly, others to 6 digits. */
+static char *
+out_fmt_num(double d)
+{
+	if (isnan(d))
+		return (xstrdup("nan"));
+	if (isinf(d))
+		return (xstrdup(d > 0 ? "inf" : "-inf"));
+	return (xasprintf("%.6g", d));
+}
+
+/* Formats a cell for text output (not vectors); the result is new. */
+static char *
+out_fmt(const struct out_cell *c, int table)
+{
+	if (c->null)
+		return (xstrdup(table ? "-" : ""));
+	switch (c->type) {
+	case OUT_STR:
+		return (text_escape(c->s));
+	case OUT_INT:
+		return (xasprintf("%lld", c->i));
+	case OUT_NUM:
+		return (out_fmt_num(c->d));
+	case OUT_BOOL:
+		return (xstrdup(c->i ? (table ? "yes" : "true") :
+		    (table ? "no" : "false")));
+	case OUT_VEC:
+		break;
+	}
+	return (xstrdup(""));
+}
+
+/* Writes s as a JSON string literal, escaping all control characters. */
+void
+out_json_string(FILE *f, const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	fputc('"', f);
+	for (; *u != '\0'; u++) {
+		if (*u == '"' || *u == '\\')
+			fprintf(f, "\\%c", *u);
+		else if (*u == '\n')
+			fputs("\\n", f);
+		else if (*u == '\t')
+			fputs("\\t", f);
+		else if (*u < 0x20 || *u == 0x7f)
+			fprintf(f, "\\u%04x", *u);
+		else if (*u == 0xe2 && u[1] == 0x80 && (u[2] >= 0xaa &&
+		    u[2] <= 0xae)) {
+			fprintf(f, "\\u%04x", 0x2000 + (u[2] - 0x80));
+			u += 2;
+		} else
+			fputc(*u, f);
+	}
+	fputc('"', f);
+}
+
+/* Prints one cell as a JSON value. */
+static void
+out_json_cell(FILE *f, const struct out_cell *c)
+{
+	size_t	 i;
+
+	if (c->null) {
+		fputs("null", f);
+		return;
+	}
+	switch (c->type) {
+	case OUT_STR:
+		out_json_string(f, c->s);
+		break;
+	case OUT_INT:
+		fprintf(f, "%lld", c->i);
+		break;
+	case OUT_NUM:
+		if (isfinite(c->d))
+			fprintf(f, "%.9g", c->d);
+		else
+			fputs("null", f);
+		break;
+	case OUT_BOOL:
+		fputs(c->i ? "true" : "false", f);
+		break;
+	case OUT_VEC:
+		fputc('[', f);
+		for (i = 0; i < c->n; i++) {
+			if (i > 0)
+				fputs(", ", f);
+			if (isfinite(c->v[i]))
+				fprintf(f, "%.9g", c->v[i]);
+			else
+				fputs("null", f);
+		}
+		fputc(']', f);
+		break;
+	}
+}
+
+/* Prints a table as a JSON array of objects. */
+static void
+out_json_table(FILE *f, const struct out_table *t)
+{
+	size_t	 r, c;
+
+	fputc('[', f);
+	for (r = 0; r < t->nrows; r++) {
+		fputs(r == 0 ? "\n  {" : ",\n  {", f);
+		for (c = 0; c < t->ncols && r * t->ncols + c < t->at; c++) {
+			if (c > 0)
+				fputs(", ", f);
+			out_json_string(f, t->cols[c]);
+			fputs(": ", f);
+			out_json_cell(f, &t->cells[r * t->ncols + c]);
+		}
+		fputc('}', f);
+	}
+	fputs(t->nrows > 0 ? "\n]" : "]", f);
+}
+
+/* Prints a field of a delimited line; CSV quotes when needed. */
+static void
+out_field(FILE *f, const char *s, enum out_format fmt)
+{
+	const char	*p;
+
+	if (fmt == OUT_TSV || strpbrk(s, ",\"\n\r") == NULL) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (p = s; *p != '\0'; p++) {
+		if (*p == '"')
+			fputc('"', f);
+		fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+/* Prints a table as TSV or CSV; a vector spreads over columns. */
+static void
+out_delimited(FILE *f, const struct out_table *t, enum out_format fmt)
+{
+	char	 sep = fmt == OUT_TSV ? '\t' : ',';
+	const struct out_cell *cell;
+	size_t	 r, c, i, n;
+	char	*s;
+
+	for (c = 0; c < t->ncols; c++) {
+		if (c > 0)
+			fputc(sep, f);
+		if (t->types[c] == OUT_VEC && t->nrows > 0) {
+			n = t->cells[c].n;
+			for (i = 0; i < n; i++) {
+				fprintf(f, "%s%s%zu", i ? (fmt == OUT_TSV ?
+				    "\t" : ",") : "", t->cols[c], i);
+			}
+		} else
+			out_field(f, t->cols[c], fmt);
+	}
+	fputc('\n', f);
+	for (r = 0; r < t->nrows; r++) {
+		for (c = 0; c < t->ncols; c++) {
+			if (c > 0)
+				fputc(sep, f);
+			cell = &t->cells[r * t->ncols + c];
+			if (cell->type == OUT_VEC) {
+				for (i = 0; i < cell->n; i++)
+					fprintf(f, "%s%.9g", i ? (fmt ==
+					    OUT_TSV ? "\t" : ",") : "",
+					    cell->v[i]);
+				continue;
+			}
+			s = out_fmt(cell, 0);
+			out_field(f, s, fmt);
+			free(s);
+		}
+		fputc('\n', f);
+	}
+}
+
+/* Prints a vector for people, wrapped to the width, indented. */
+static void
+out_vector_block(FILE *f, const struct out_cell *c, int width)
+{
+	size_t	 i, col = 2;
+	char	*s;
+
+	fputs("  ", f);
+	for (i = 0; i < c->n; i++) {
+		s = xasprintf("%9.4f", c->v[i]);
+		if (col + strlen(s) + 1 > (size_t)width && col > 2) {
+			fputs("\n  ", f);
+			col = 2;
+		}
+		fprintf(f, "%s ", s);
+		col += strlen(s) + 1;
+		free(s);
+	}
+	fputc('\n', f);
+}
+
+/* Shrinks the widest string column until the table fits the width. */
+static void
+out_fit_widths(const struct out_table *t, size_t *w, size_t width)
+{
+	size_t	 total, c, widest;
+
+	for (;;) {
+		total = 0;
+		widest = t->ncols;
+		for (c = 0; c < t->ncols; c++) {
+			if (t->types[c] == OUT_VEC)
+				continue;
+			total += w[c] + 2;
+			if (t->types[c] == OUT_STR && (widest == t->ncols ||
+			    w[c] > w[widest]))
+				widest = c;
+		}
+		if (total <= width + 2 || widest == t->ncols ||
+		    w[widest] <= 8)
+			return;
+		w[widest]--;
+	}
+}
+
+/* Prints a table aligned for people; vectors go on their own lines. */
+static void
+out_table_text(FILE *f, const struct out_table *t, int width)
+{
+	char	**s, *fit;
+	size_t	*w, r, c, n = t->nrows * t->ncols, pad;
+	int	 has_vec = 0;
+
+	w = xcalloc(t->ncols, sizeof *w);
+	s = xcalloc(n ? n : 1, sizeof *s);
+	for (c = 0; c < t->ncols; c++) {
+		w[c] = text_width(t->cols[c]);
+		has_vec |= t->types[c] == OUT_VEC;
+	}
+	for (r = 0; r < n && r < t->at; r++) {
+		c = r % t->ncols;
+		if (t->types[c] == OUT_VEC)
+			continue;
+		s[r] = out_fmt(&t->cells[r], 1);
+		if (text_width(s[r]) > w[c])
+			w[c] = text_width(s[r]);
+	}
+	out_fit_widths(t, w, width);
+	for (r = 0; r <= t->nrows; r++) {
+		if (r > 0 && has_vec && r > 1)
+			fputc('\n', f);
+		for (c = 0; c < t->ncols; c++) {
+			if (t->types[c] == OUT_VEC)
+				continue;
+			fit = text_fit(r == 0 ? t->cols[c] :
+			    s[(r - 1) * t->ncols + c], w[c]);
+			pad = w[c] - text_width(fit);
+			if (t->types[c] != OUT_STR && r > 0)
+				fprintf(f, "%*s%s", (int)pad, "", fit);
+			else
+				fprintf(f, "%s%*s", fit,
+				    c + 1 < t->ncols ? (int)pad : 0, "");
+			if (c + 1 < t->ncols)
+				fputs("  ", f);
+			free(fit);
+		}
+		fputc('\n', f);
+		for (c = 0; r > 0 && c < t->ncols; c++) {
+			if (t->types[c] == OUT_VEC)
+				out_vector_block(f,
+				    &t->cells[(r - 1) * t->ncols + c], width);
+		}
+	}
+	for (r = 0; r < n; r++)
+		free(s[r]);
+	free(s);
+	free(w);
+}
+
+/* Prints a document in the given format. */
+void
+out_print(struct out_doc *d, FILE *f, enum out_format fmt, int width)
+{
+	size_t	 i;
+
+	if (fmt == OUT_JSON) {
+		if (d->ntables == 1)
+			out_json_table(f, d->tables[0]);
+		else {
+			fputc('{', f);
+			for (i = 0; i < d->ntables; i++) {
+				fputs(i ? ",\n" : "\n", f);
+				out_json_string(f, d->tables[i]->name);
+				fputs(": ", f);
+				out_json_table(f, d->tables[i]);
+			}
+			fputs("\n}", f);
+		}
+		fputc('\n', f);
+	} else {
+		for (i = 0; i < d->ntables; i++) {
+			if (i > 0)
+				fputc('\n', f);
+			if (fmt == OUT_TABLE && d->ntables > 1)
+				fprintf(f, "%s:\n", d->tables[i]->name);
+			if (fmt == OUT_TABLE)
+				out_table_text(f, d->tables[i], width);
+			else
+				out_delimited(f, d->tables[i], fmt);
+		}
+		if (fmt == OUT_TABLE && d->note != NULL)
+			fprintf(f, "%s\n", d->note);
+	}
+	fflush(f);
+}

@@ -1,0 +1,339 @@
+/*
+ * prompt.c: the interactive prompt, with GNU readline.
+ *
+ * Readline runs through its callback interface so that Ctrl-C can drop
+ * the line being typed and give a fresh prompt, and so that a Lua chunk
+ * spread over several lines can be gathered before it runs. History is
+ * kept in the XDG state directory; completion reads the command table.
+ */
+#include <sys/ioctl.h>
+#include <sys/select.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <readline/history.h>
+#include <readline/readline.h>
+
+#include "cmd.h"
+#include "prompt.h"
+#include "repl.h"
+#include "util.h"
+
+#define PROMPT_HISTORY_MAX	2000
+
+static struct repl *prompt_repl;
+static char	*prompt_chunk;		/* Lua lines gathered so far */
+static char	*prompt_text;		/* the prompt shown */
+static int	 prompt_done;
+
+/* Makes a directory and its parents, as mkdir -p does. */
+static void
+prompt_mkdirs(const char *path)
+{
+	char	*p, *copy;
+
+	copy = xstrdup(path);
+	for (p = copy + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		mkdir(copy, 0700);
+		*p = '/';
+	}
+	mkdir(copy, 0700);
+	free(copy);
+}
+
+/* The history file: $XDG_STATE_HOME/embrepl/history. */
+static char *
+prompt_history_path(void)
+{
+	const char	*state, *home;
+	char		*dir, *path;
+
+	if ((state = getenv("XDG_STATE_HOME")) != NULL && *state == '/')
+		dir = xasprintf("%s/embrepl", state);
+	else if ((home = getenv("HOME")) != NULL && *home != '\0')
+		dir = xasprintf("%s/.local/state/embrepl", home);
+	else
+		return (NULL);
+	prompt_mkdirs(dir);
+	path = xasprintf("%s/history", dir);
+	free(dir);
+	return (path);
+}
+
+/* The prompt: the current model's name, or embrepl. */
+static void
+prompt_set(int more)
+{
+	free(prompt_text);
+	if (more)
+		prompt_text = xstrdup(">> ");
+	else
+		prompt_text = xasprintf("%s> ", prompt_repl->model ?
+		    prompt_repl->model->name : "embrepl");
+	rl_set_prompt(prompt_text);
+}
+
+/* Takes a finished line from readline and runs what it completes. */
+static void
+prompt_line(char *line)
+{
+	char	*chunk;
+	int	 incomplete = 0;
+
+	if (line == NULL) {
+		prompt_done = 1;
+		rl_callback_handler_remove();
+		fputc('\n', stdout);
+		return;
+	}
+	if (*line != '\0')
+		add_history(line);
+	if (prompt_chunk != NULL) {
+		chunk = xasprintf("%s\n%s", prompt_chunk, line);
+		free(prompt_chunk);
+		prompt_chunk = NULL;
+	} else
+		chunk = xstrdup(line);
+	free(line);
+	rl_callback_handler_remove();
+	if (chunk[strspn(chunk, " \t")] != '\0') {
+		repl_chunk(prompt_repl, chunk, &incomplete);
+		prompt_repl->failed = 0;
+	}
+	if (incomplete)
+		prompt_chunk = chunk;
+	else
+		free(chunk);
+	if (prompt_repl->quit) {
+		prompt_done = 1;
+		return;
+	}
+	util_interrupted = 0;
+	prompt_set(incomplete);
+	rl_callback_handler_install(prompt_text, prompt_line);
+}
+
+/* Drops the line being typed after Ctrl-C and shows a fresh prompt. */
+static void
+prompt_cancel(void)
+{
+	util_interrupted = 0;
+	free(prompt_chunk);
+	prompt_chunk = NULL;
+	rl_free_line_state();
+	rl_callback_sigcleanup();
+	rl_replace_line("", 0);
+	fputs("^C\n", stdout);
+	prompt_set(0);
+	rl_callback_handler_remove();
+	rl_callback_handler_install(prompt_text, prompt_line);
+}
+
+/* The word list completion offers for position pos of command c. */
+static char	**prompt_words;
+static size_t	 prompt_nwords;
+
+/* Adds a candidate word. */
+static void
+prompt_offer(const char *w)
+{
+	prompt_words = xreallocarray(prompt_words, prompt_nwords + 1,
+	    sizeof *prompt_words);
+	prompt_words[prompt_nwords++] = xstrdup(w);
+}
+
+/* Frees the candidates. */
+static void
+prompt_forget(void)
+{
+	size_t	 i;
+
+	for (i = 0; i < prompt_nwords; i++)
+		free(prompt_words[i]);
+	free(prompt_words);
+	prompt_words = NULL;
+	prompt_nwords = 0;
+}
+
+/* Offers what a command's argument of kind k can be. */
+static void
+prompt_gather(char k, char **w, int nw, const char *text)
+{
+	struct repl	*r = prompt_repl;
+	struct emb	*e;
+	size_t		 i, len = strlen(text);
+	const char	*l;
+
+	if (k == 'c') {
+		for (i = 0; i < cmd_count(); i++)
+			prompt_offer(cmd_at(i)->name);
+	} else if (k == 'm' && r->set != NULL) {
+		for (i = 0; i < r->set->nmodels; i++)
+			prompt_offer(r->set->models[i]->name);
+	} else if (k == 'v' && r->model != NULL) {
+		for (i = 0; i < r->model->nemb; i++)
+			prompt_offer(r->model->embs[i]->name);
+	} else if (k == 'l' && r->model != NULL && nw >= 2 &&
+	    (e = model_find_emb(r->model, w[1])) != NULL &&
+	    emb_load_labels(e, NULL) == 0) {
+		for (i = 0; i < e->rows && prompt_nwords < 100000; i++) {
+			l = emb_label(e, i);
+			if (strncmp(l, text, len) == 0)
+				prompt_offer(l);
+		}
+	}
+}
+
+/* Generates matches from the gathered candidates, one per call. */
+static char *
+prompt_generate(const char *text, int state)
+{
+	static size_t	 at;
+	size_t		 len = strlen(text);
+
+	if (state == 0)
+		at = 0;
+	while (at < prompt_nwords) {
+		if (strncmp(prompt_words[at++], text, len) == 0)
+			return (xstrdup(prompt_words[at - 1]));
+	}
+	return (NULL);
+}
+
+/* Decides what the word under the cursor is and completes it. */
+static char **
+prompt_complete(const char *text, int start, int end)
+{
+	const struct cmd *c;
+	char		*head, **w, **m;
+	int		 nw, pos;
+	char		 k = '-';
+
+	rl_attempted_completion_over = 1;
+	prompt_forget();
+	head = xstrndup(rl_line_buffer, start);
+	w = cmd_split(head, &nw, NULL);
+	free(head);
+	if (w == NULL)
+		return (NULL);
+	if (nw == 0)
+		k = 'c';
+	else if ((c = cmd_find(w[0])) != NULL) {
+		pos = nw - 1;
+		if (c->complete != NULL && pos < (int)strlen(c->complete))
+			k = c->complete[pos];
+		else if (c->complete != NULL && *c->complete != '\0' &&
+		    c->maxargs < 0)
+			k = c->complete[strlen(c->complete) - 1];
+	}
+	if (k == 'f') {
+		rl_attempted_completion_over = 0;
+		cmd_free_words(w, nw);
+		return (NULL);
+	}
+	prompt_gather(k, w, nw + 1, text);
+	cmd_free_words(w, nw);
+	rl_filename_completion_desired = 1;
+	rl_filename_quoting_desired = 1;
+	m = rl_completion_matches(text, prompt_generate);
+	return (m);
+}
+
+/* Quotes a completed word that holds spaces, quotes or backslashes. */
+static char *
+prompt_quote(char *s, int type, char *qp)
+{
+	char	*out, *p;
+	size_t	 n = 0;
+
+	if (strpbrk(s, " \t\"'\\") == NULL && (qp == NULL || *qp == '\0'))
+		return (xstrdup(s));
+	out = p = xmalloc(2 * strlen(s) + 3);
+	if (qp == NULL || *qp != '\'')
+		*p++ = '"';
+	for (; s[n] != '\0'; n++) {
+		if ((s[n] == '"' || s[n] == '\\') && (qp == NULL ||
+		    *qp != '\''))
+			*p++ = '\\';
+		*p++ = s[n];
+	}
+	if (type == SINGLE_MATCH)
+		*p++ = qp != NULL && *qp == '\'' ? '\'' : '"';
+	*p = '\0';
+	return (out);
+}
+
+/* Undoes backslash escapes in the text being completed. */
+static char *
+prompt_dequote(char *s, int quote)
+{
+	char	*out, *p;
+
+	out = p = xmalloc(strlen(s) + 1);
+	for (; *s != '\0'; s++) {
+		if (*s == '\\' && quote != '\'' && s[1] != '\0')
+			s++;
+		*p++ = *s;
+	}
+	*p = '\0';
+	return (out);
+}
+
+/* Waits for keys and feeds them to readline until quit or Ctrl-D. */
+int
+prompt_run(struct repl *r)
+{
+	char	*hist;
+	fd_set	 fds;
+	int	 n;
+
+	prompt_repl = r;
+	rl_readline_name = "embrepl";
+	rl_catch_signals = 0;
+	rl_attempted_completion_function = prompt_complete;
+	rl_completer_quote_characters = "\"'";
+	rl_filename_quote_characters = " \t\"'\\";
+	rl_completer_word_break_characters = " \t";
+	rl_filename_quoting_function = prompt_quote;
+	rl_filename_dequoting_function = prompt_dequote;
+	using_history();
+	stifle_history(PROMPT_HISTORY_MAX);
+	if ((hist = prompt_history_path()) != NULL)
+		read_history(hist);
+	prompt_set(0);
+	rl_callback_handler_install(prompt_text, prompt_line);
+	while (!prompt_done) {
+		FD_ZERO(&fds);
+		FD_SET(STDIN_FILENO, &fds);
+		n = select(STDIN_FILENO + 1, &fds, NULL, NULL, NULL);
+		if (util_terminated)
+			break;
+		if (n < 0 && errno == EINTR) {
+			rl_resize_terminal();
+			if (util_interrupted)
+				prompt_cancel();
+			continue;
+		}
+		if (n < 0)
+			break;
+		rl_callback_read_char();
+	}
+	rl_callback_handler_remove();
+	if (hist != NULL) {
+		write_history(hist);
+		history_truncate_file(hist, PROMPT_HISTORY_MAX);
+		free(hist);
+	}
+	prompt_forget();
+	free(prompt_chunk);
+	free(prompt_text);
+	return (0);
+}
