@@ -35,7 +35,7 @@ static const unsigned char torch_magic[] = {
 
 struct torch_storage {
 	char			*key;
-	enum torch_dtype	 dtype = TORCH_F32;
+	enum torch_dtype	 dtype;
 	uint64_t		 numel;		/* declared by the pickle */
 	uint64_t		 index;		/* zip entry */
 	uint64_t		 at;		/* legacy: offset in the file */
@@ -68,7 +68,7 @@ struct torch_file {
 /* Storage class names and dtype names, with their dtypes. */
 static const struct {
 	const char		*name;
-	enum torch_dtype	 dtype = TORCH_F32;
+	enum torch_dtype	 dtype;
 } torch_types[] = {
 	{ "FloatStorage", TORCH_F32 },
 	{ "DoubleStorage", TORCH_F64 },
