@@ -26,7 +26,7 @@
 #define KNN_TILE_BYTES	(256 * 1024)
 #define KNN_MAXTILE	4096
 #define KNN_BLOCK_BYTES	(64 * 1024 * 1024)
-#define KNN_QBLOCK	64	/* queries per matrix product */
+#define KNN_QBLOCK	128	/* queries per matrix product */
 #define KNN_SLACK	8	/* extra candidates a batch rescores */
 
 typedef float knn_v4 __attribute__((vector_size(16)));
@@ -537,6 +537,49 @@ knn_tile_single(struct knn_scan *s, struct knn_heap *h, size_t r0,
 	}
 }
 
+/* Sets each row's proxy: score ~ product * scale + offset, NaN if unusable. */
+static void
+knn_tile_proxy(struct knn_scan *s, size_t r0, size_t n, float *scale,
+    float *offset)
+{
+	size_t	 j;
+	double	 norm;
+
+	for (j = 0; j < n; j++) {
+		norm = s->norms[r0 + j];
+		scale[j] = s->m == KNN_EUCLIDEAN ? 2 : 1;
+		offset[j] = 0;
+		if (!knn_usable(s, norm))
+			offset[j] = NAN;
+		else if (s->m == KNN_COSINE)
+			scale[j] = (float)(1 / norm);
+		else if (s->m == KNN_EUCLIDEAN)
+			offset[j] = (float)(-norm * norm);
+	}
+}
+
+/* Tells whether any of n proxies reaches lim, four at a time. */
+static int
+knn_any_above(const float *c, const float *scale, const float *offset,
+    size_t n, float lim)
+{
+	typedef int	 knn_i4 __attribute__((vector_size(16)));
+	knn_v4		 l = { lim, lim, lim, lim }, x;
+	knn_i4		 any = { 0, 0, 0, 0 };
+	size_t		 j;
+
+	for (j = 0; j + 4 <= n; j += 4) {
+		x = knn_load4(c + j) * knn_load4(scale + j) +
+		    knn_load4(offset + j);
+		any |= x >= l;
+	}
+	for (; j < n; j++) {
+		if (c[j] * scale[j] + offset[j] >= lim)
+			return (1);
+	}
+	return ((any[0] | any[1] | any[2] | any[3]) != 0);
+}
+
 /*
  * Scores one tile against every query with matrix products. The rank key
  * is a float proxy, monotone in the score for a given query; candidates
@@ -546,55 +589,34 @@ static void
 knn_tile_batch(struct knn_scan *s, int thread, size_t r0, size_t n)
 {
 	const float	*rows = s->blk.rows + (r0 - s->blk.start) * s->dim;
-	float		*cm, *w, *v;
+	const float	*ci;
+	float		*cm, *scale, *offset, v;
 	struct knn_heap	*h;
 	struct knn_cand	 c;
 	size_t		 q0, nq, i, j, dim = s->dim;
-	double		 norm, lim;
-	float		 mx;
+	double		 lim;
 
 	cm = s->scratch + (size_t)thread * s->nscratch;
-	w = cm + KNN_QBLOCK * s->tile;
-	v = w + s->tile;
-	for (j = 0; j < n; j++) {
-		norm = s->norms[r0 + j];
-		if (!knn_usable(s, norm))
-			w[j] = NAN;
-		else if (s->m == KNN_COSINE)
-			w[j] = (float)(1 / norm);
-		else if (s->m == KNN_EUCLIDEAN)
-			w[j] = (float)(norm * norm);
-		else
-			w[j] = 0;
-	}
+	scale = cm + KNN_QBLOCK * s->tile;
+	offset = scale + s->tile;
+	knn_tile_proxy(s, r0, n, scale, offset);
 	for (q0 = 0; q0 < s->nq; q0 += KNN_QBLOCK) {
 		nq = s->nq - q0 < KNN_QBLOCK ? s->nq - q0 : KNN_QBLOCK;
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nq, n,
 		    dim, 1, s->q + q0 * dim, dim, rows, dim, 0, cm, n);
 		for (i = 0; i < nq; i++) {
 			h = &s->heaps[(size_t)thread * s->nq + q0 + i];
-			if (s->m == KNN_COSINE) {
-				for (j = 0; j < n; j++)
-					v[j] = cm[i * n + j] * w[j];
-			} else if (s->m == KNN_EUCLIDEAN) {
-				for (j = 0; j < n; j++)
-					v[j] = 2 * cm[i * n + j] - w[j];
-			} else {
-				for (j = 0; j < n; j++)
-					v[j] = cm[i * n + j] + w[j];
-			}
-			mx = -INFINITY;
-			for (j = 0; j < n; j++)
-				mx = v[j] > mx ? v[j] : mx;
+			ci = cm + i * n;
 			lim = knn_heap_floor(h);
-			if (!(mx >= lim))
+			if (!knn_any_above(ci, scale, offset, n, (float)lim))
 				continue;
 			for (j = 0; j < n; j++) {
-				if (!(v[j] >= lim) ||
+				v = ci[j] * scale[j] + offset[j];
+				if (!(v >= lim) ||
 				    (long)(r0 + j) == s->excl[q0 + i])
 					continue;
 				c.row = r0 + j;
-				c.key = v[j];
+				c.key = v;
 				c.exact = knn_exact(s->m, s->q + (q0 + i) * dim,
 				    s->qnorm[q0 + i], rows + j * dim, dim,
 				    s->norms[r0 + j]);
