@@ -151,7 +151,7 @@ repl_contains(const char *hay, const char *needle)
 }
 
 /* Lists up to REPL_SUGGEST labels close to the one that was not found. */
-static char *
+char *
 repl_suggest(struct emb *e, const char *want)
 {
 	size_t	 best[REPL_SUGGEST], score[REPL_SUGGEST], n = 0, i, j, s,

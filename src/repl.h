@@ -52,6 +52,9 @@ struct emb	*repl_emb(struct repl *, const char *);
 /* Resolves a label or a row number ("#12" or "12") to a row, or reports. */
 long		 repl_row(struct repl *, struct emb *, const char *);
 
+/* The labels closest to one not found, quoted and escaped, or NULL. */
+char		*repl_suggest(struct emb *, const char *);
+
 /* Columns of the output, or 80 when it is not a terminal. */
 int		 repl_width(struct repl *);
 
