@@ -513,7 +513,7 @@ vocab_read(struct vocab *vc, const char *path, char **cause)
 /* Relabels one embedding from an entry; counts must agree exactly. */
 static int
 vocab_apply(struct model *m, struct emb *e, struct vocab_entry *ve,
-    const char *path, char **cause)
+    char **cause)
 {
 	size_t	 n = import_labels_count(ve->labels);
 
@@ -524,9 +524,28 @@ vocab_apply(struct model *m, struct emb *e, struct vocab_entry *ve,
 	if (import_labels_apply(ve->labels, m, e, cause) != 0)
 		return (-1);
 	e->na_row = strcmp(emb_label(e, 0), "#na#") == 0 ? 0 : -1;
-	import_labels_note(m, "%s: labels from %s", e->name,
-	    strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
 	return (0);
+}
+
+/* Notes in each model how many of its embeddings were relabelled. */
+static void
+vocab_note(struct model **mv, const char *done, size_t n, const char *path)
+{
+	const char	*base;
+	size_t		 i, j, count;
+
+	base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < i && mv[j] != mv[i]; j++)
+			/* nothing */;
+		if (j < i)
+			continue;
+		for (count = 0, j = i; j < n; j++)
+			count += mv[j] == mv[i] && done[j];
+		if (count != 0)
+			import_labels_note(mv[i], "labels of %zu embedding%s "
+			    "from %s", count, count == 1 ? "" : "s", base);
+	}
 }
 
 /* Lists the number-labelled embeddings of a set. */
@@ -559,25 +578,33 @@ vocab_match(struct vocab *vc, struct model_set *ms, const char *path,
 	struct model		**mv;
 	struct vocab_entry	*ve;
 	size_t			 n, i, named = 0;
+	char			*done;
 	int			 rc = 0;
 
 	if ((n = vocab_targets(ms, &ev, &mv)) == 0)
 		return (util_fail(cause, "no embedding is labelled by row "
 		    "numbers"));
+	done = xcalloc(n, 1);
 	for (i = 0; i < n; i++) {
 		if ((ve = vocab_find(vc, ev[i]->name)) == NULL)
 			continue;
 		named++;
-		if ((rc = vocab_apply(mv[i], ev[i], ve, path, cause)) != 0)
+		if ((rc = vocab_apply(mv[i], ev[i], ve, cause)) != 0)
 			break;
+		done[i] = 1;
 	}
 	if (named == 0 && vc->n == n) {
-		for (i = 0; i < n && rc == 0; i++)
-			rc = vocab_apply(mv[i], ev[i], &vc->v[i], path, cause);
+		for (i = 0; i < n && rc == 0; i++) {
+			rc = vocab_apply(mv[i], ev[i], &vc->v[i], cause);
+			done[i] = rc == 0;
+		}
 	} else if (named == 0 && rc == 0)
 		rc = util_fail(cause, "%zu lists of labels match none of the "
 		    "%zu embeddings by name (first: %s), nor by order",
 		    vc->n, n, ev[0]->name);
+	if (rc == 0)
+		vocab_note(mv, done, n, path);
+	free(done);
 	free(ev);
 	free(mv);
 	return (rc);

@@ -555,6 +555,20 @@ def test_corpus():
         k[2].split(), dtype=numpy.float32), kernel.ravel()),
         "corpus Keras: dense/kernel kept")
     tap.ok(len(m["weights"]) == 8, "corpus Keras: 8 model weights kept")
+    export = os.path.join(CORPUS, "tabular_rossmann_c74p_current_best")
+    saved = os.path.join(CORPUS,
+                         "tabular_rossmann_c74p_models_current_best.pth")
+    want, error, _ = dump(export)
+    got, error2, _ = dump(saved, "-V", export)
+    ok = error is None and error2 is None and len(want) == 1 and \
+        len(got) == 1 and len(got[0]["order"]) == len(want[0]["order"])
+    if tap.ok(ok, "learn.save() file with the export as vocabulary "
+              "(%s, %s)" % (error, error2)):
+        pairs = zip(got[0]["order"], want[0]["order"])
+        tap.ok(all(got[0]["embs"][g]["labels"] ==
+                   want[0]["embs"][w]["labels"] and
+                   got[0]["embs"][g]["na_row"] == 0 for g, w in pairs),
+               "every embedding takes the export's labels, #na# first")
 
 
 def test_progress(d):
