@@ -278,6 +278,39 @@ main_is_script(const char *s)
 	return (len > 4 && strcmp(s + len - 4, ".lua") == 0);
 }
 
+/*
+ * Finds the script among the arguments: options may come before and after
+ * the store, but everything from the script on belongs to the script.
+ */
+static int
+main_script_at(int argc, char **argv)
+{
+	static const char *valued[] = { "-c", "-e", "-f", "-m", "-t", "-M",
+	    "-o", "--command", "--execute", "--format", "--model",
+	    "--threads", "--memory-limit", "--vocab", "--labels",
+	    "--output" };
+	size_t	 j;
+	int	 i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			return (i + 1 < argc && main_is_script(argv[i + 1]) ?
+			    i + 1 : argc);
+		if (argv[i][0] != '-') {
+			if (main_is_script(argv[i]))
+				return (i);
+			continue;
+		}
+		for (j = 0; j < UTIL_NELEM(valued); j++) {
+			if (strcmp(argv[i], valued[j]) == 0) {
+				i++;
+				break;
+			}
+		}
+	}
+	return (argc);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -303,7 +336,7 @@ main(int argc, char **argv)
 	char		*cause = NULL, *logname, *end;
 	size_t		 nruns = 0, i, limit;
 	long		 threads;
-	int		 ch, importing = 0, script = -1;
+	int		 ch, nargs, importing = 0, script = -1;
 
 	setlocale(LC_ALL, "");
 	memset(&r, 0, sizeof r);
@@ -314,8 +347,9 @@ main(int argc, char **argv)
 		argv++;
 		argc--;
 	}
-	while ((ch = getopt_long(argc, argv, importing ? "o:vhV" :
-	    "+c:e:f:m:t:M:o:vhV", longopts, NULL)) != -1) {
+	nargs = importing ? argc : main_script_at(argc, argv);
+	while ((ch = getopt_long(nargs, argv, "c:e:f:m:t:M:o:vhV", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 		case 'e':

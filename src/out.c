@@ -209,6 +209,28 @@ out_fmt_num(double d)
 	return (xasprintf("%.6g", d));
 }
 
+/*
+ * Tells whether a number column reads well with four fixed decimals:
+ * every finite value between 0.001 and a million in magnitude, or zero.
+ */
+static int
+out_fixed(const struct out_table *t, size_t col)
+{
+	const struct out_cell *c;
+	double	 a;
+	size_t	 r;
+
+	for (r = 0; r < t->nrows; r++) {
+		c = &t->cells[r * t->ncols + col];
+		if (c->null || c->type != OUT_NUM || !isfinite(c->d))
+			continue;
+		a = fabs(c->d);
+		if (a != 0 && (a < 1e-3 || a >= 1e6))
+			return (0);
+	}
+	return (1);
+}
+
 /* Formats a cell for text output (not vectors); the result is new. */
 static char *
 out_fmt(const struct out_cell *c, int table)
@@ -384,19 +406,16 @@ out_delimited(FILE *f, const struct out_table *t, enum out_format fmt)
 static void
 out_vector_block(FILE *f, const struct out_cell *c, int width)
 {
-	size_t	 i, col = 2;
-	char	*s;
+	size_t	 i, col = 2, per;
 
-	fputs("  ", f);
+	per = width > 12 ? (width - 2) / 10 : 1;
 	for (i = 0; i < c->n; i++) {
-		s = xasprintf("%9.4f", c->v[i]);
-		if (col + strlen(s) + 1 > (size_t)width && col > 2) {
-			fputs("\n  ", f);
+		if (i % per == 0) {
+			fputs(i == 0 ? "  " : "\n  ", f);
 			col = 2;
 		}
-		fprintf(f, "%s ", s);
-		col += strlen(s) + 1;
-		free(s);
+		fprintf(f, "%s%9.4f", col > 2 ? " " : "", c->v[i]);
+		col += 10;
 	}
 	fputc('\n', f);
 }
@@ -430,12 +449,14 @@ static void
 out_table_text(FILE *f, const struct out_table *t, int width)
 {
 	char	**s, *fit;
-	size_t	*w, r, c, n = t->nrows * t->ncols, pad;
-	int	 has_vec = 0;
+	size_t	*w, r, c, n = t->nrows * t->ncols, pad, last;
+	int	 has_vec = 0, *fixed;
 
 	w = xcalloc(t->ncols, sizeof *w);
+	fixed = xcalloc(t->ncols, sizeof *fixed);
 	s = xcalloc(n ? n : 1, sizeof *s);
 	for (c = 0; c < t->ncols; c++) {
+		fixed[c] = out_fixed(t, c);
 		w[c] = text_width(t->cols[c]);
 		has_vec |= t->types[c] == OUT_VEC;
 	}
@@ -443,11 +464,19 @@ out_table_text(FILE *f, const struct out_table *t, int width)
 		c = r % t->ncols;
 		if (t->types[c] == OUT_VEC)
 			continue;
-		s[r] = out_fmt(&t->cells[r], 1);
+		if (t->types[c] == OUT_NUM && fixed[c] &&
+		    t->cells[r].type == OUT_NUM && !t->cells[r].null &&
+		    isfinite(t->cells[r].d))
+			s[r] = xasprintf("%.4f", t->cells[r].d);
+		else
+			s[r] = out_fmt(&t->cells[r], 1);
 		if (text_width(s[r]) > w[c])
 			w[c] = text_width(s[r]);
 	}
 	out_fit_widths(t, w, width);
+	for (last = t->ncols; last > 0 && t->types[last - 1] == OUT_VEC;
+	    last--)
+		;
 	for (r = 0; r <= t->nrows; r++) {
 		if (r > 0 && has_vec && r > 1)
 			fputc('\n', f);
@@ -461,8 +490,8 @@ out_table_text(FILE *f, const struct out_table *t, int width)
 				fprintf(f, "%*s%s", (int)pad, "", fit);
 			else
 				fprintf(f, "%s%*s", fit,
-				    c + 1 < t->ncols ? (int)pad : 0, "");
-			if (c + 1 < t->ncols)
+				    c + 1 < last ? (int)pad : 0, "");
+			if (c + 1 < last)
 				fputs("  ", f);
 			free(fit);
 		}
@@ -470,13 +499,15 @@ out_table_text(FILE *f, const struct out_table *t, int width)
 		for (c = 0; r > 0 && c < t->ncols; c++) {
 			if (t->types[c] == OUT_VEC)
 				out_vector_block(f,
-				    &t->cells[(r - 1) * t->ncols + c], width);
+				    &t->cells[(r - 1) * t->ncols + c],
+				    width > 120 ? 80 : width);
 		}
 	}
 	for (r = 0; r < n; r++)
 		free(s[r]);
 	free(s);
 	free(w);
+	free(fixed);
 }
 
 /* Prints a document in the given format. */

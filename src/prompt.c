@@ -22,6 +22,7 @@
 #include "cmd.h"
 #include "prompt.h"
 #include "repl.h"
+#include "text.h"
 #include "util.h"
 
 #define PROMPT_HISTORY_MAX	2000
@@ -219,6 +220,8 @@ prompt_complete(const char *text, int start, int end)
 
 	rl_attempted_completion_over = 1;
 	prompt_forget();
+	if (start > 0 && strchr("\"'", rl_line_buffer[start - 1]) != NULL)
+		start--;	/* the opening quote of the word */
 	head = xstrndup(rl_line_buffer, start);
 	w = cmd_split(head, &nw, NULL);
 	free(head);
@@ -287,6 +290,37 @@ prompt_dequote(char *s, int quote)
 	return (out);
 }
 
+/* Lists completions in columns, escaped: labels never reach it raw. */
+static void
+prompt_display(char **matches, int n, int longest)
+{
+	char	**esc;
+	size_t	 width, cols, w = 0, i, pad;
+	int	 rows, cols_term;
+
+	rl_get_screen_size(&rows, &cols_term);
+	esc = xcalloc(n + 1, sizeof *esc);
+	for (i = 1; i <= (size_t)n; i++) {
+		esc[i] = text_escape(matches[i]);
+		if (text_width(esc[i]) > w)
+			w = text_width(esc[i]);
+	}
+	width = w + 2;
+	cols = cols_term > 0 && (size_t)cols_term > width ?
+	    (size_t)cols_term / width : 1;
+	fputc('\n', rl_outstream);
+	for (i = 1; i <= (size_t)n; i++) {
+		pad = (i % cols == 0 || i == (size_t)n) ? 0 :
+		    width - text_width(esc[i]);
+		fprintf(rl_outstream, "%s%*s", esc[i], (int)pad, "");
+		if (i % cols == 0 || i == (size_t)n)
+			fputc('\n', rl_outstream);
+		free(esc[i]);
+	}
+	free(esc);
+	rl_forced_update_display();
+}
+
 /* Waits for keys and feeds them to readline until quit or Ctrl-D. */
 int
 prompt_run(struct repl *r)
@@ -304,6 +338,7 @@ prompt_run(struct repl *r)
 	rl_completer_word_break_characters = " \t";
 	rl_filename_quoting_function = prompt_quote;
 	rl_filename_dequoting_function = prompt_dequote;
+	rl_completion_display_matches_hook = prompt_display;
 	using_history();
 	stifle_history(PROMPT_HISTORY_MAX);
 	if ((hist = prompt_history_path()) != NULL)
