@@ -391,8 +391,12 @@ lapi_open(lua_State *L)
 		opts.name = lua_tostring(L, -1);
 	}
 	s = lapi_pushstore(L, NULL, 1);
-	if ((s->set = import_open(path, &opts, &cause)) == NULL)
-		return (lapi_fail(L, cause));
+	if ((s->set = import_open(path, &opts, &cause)) == NULL) {
+		lapi_pushescaped(L, path);
+		lapi_fail(L, xasprintf("%s: %s", lua_tostring(L, -1), cause));
+		free(cause);
+		return (2);
+	}
 	return (1);
 }
 
@@ -1520,10 +1524,11 @@ lapi_run(lua_State *L)
 		return (2);
 	}
 	if (!is_cmd) {
-		luaL_pushfail(L);
 		lua_pushlstring(L, line, len);
+		lapi_pushescaped(L, lua_tostring(L, -1));
+		luaL_pushfail(L);
 		lua_pushfstring(L, "%s: no such command (try 'help')",
-		    lapi_pushescaped(L, lua_tostring(L, -1)));
+		    lua_tostring(L, -2));
 		return (2);
 	}
 	lua_pushboolean(L, 1);
@@ -1591,7 +1596,7 @@ lapi_coltype(const char *spec)
 	return (OUT_STR);
 }
 
-/* embrepl.output{columns=, rows=, name=, note=}: prints a table. */
+/* embrepl.output{columns=, rows=, ...}: prints a table in a format. */
 static int
 lapi_output(lua_State *L)
 {
@@ -1644,8 +1649,7 @@ lapi_output(lua_State *L)
 	}
 	out_print(doc, r->out, format, repl_width(r));
 	fflush(r->out);
-	lua_pushboolean(L, 1);
-	return (1);
+	return (0);
 }
 
 /* Finds the embedding that argument idx names: a handle or a name. */
