@@ -387,27 +387,37 @@ plot_seqlen(unsigned char b)
 	return (1);
 }
 
-/* A point's label, escaped, in ASCII when need be, at most max columns. */
-static char *
-plot_label_text(const struct plot_map *m, size_t point, int utf8, int max)
+/* Escapes a label, in ASCII when need be, cut to at most cols columns. */
+char *
+plot_label_fit(const char *label, int utf8, int cols)
 {
-	const char	*l = NULL;
-	char		*esc, *fit, *p, *q;
+	char	*esc, *fit, *p, *q;
 
-	if (m->e != NULL)
-		l = emb_label(m->e, point);
-	if (l == NULL)
-		esc = xasprintf("%zu", point);
-	else
-		esc = text_escape(l);
+	esc = text_escape(label);
 	if (!utf8) {
 		for (p = q = esc; *p != '\0'; p += plot_seqlen(*p))
 			*q++ = (unsigned char)*p < 0x80 ? *p : '?';
 		*q = '\0';
 	}
-	fit = text_fit(esc, max < 2 ? 2 : (size_t)max);
+	fit = text_fit(esc, cols < 2 ? 2 : (size_t)cols);
 	free(esc);
 	return (fit);
+}
+
+/* A point's label, or its row number when it has none. */
+static char *
+plot_label_text(const struct plot_map *m, size_t point, int utf8, int max)
+{
+	const char	*l = NULL;
+	char		 num[32];
+
+	if (m->e != NULL)
+		l = emb_label(m->e, point);
+	if (l == NULL) {
+		snprintf(num, sizeof num, "%zu", point);
+		l = num;
+	}
+	return (plot_label_fit(l, utf8, max));
 }
 
 /*
@@ -690,9 +700,9 @@ plot_title(const struct plot_map *m)
 	    m->cy + 1));
 }
 
-/* How many outermost points a plain map labels. */
-static size_t
-plot_nauto(int cols, int rows)
+/* How many outermost points a map of cols x rows labels. */
+size_t
+plot_auto_labels(int cols, int rows)
 {
 	size_t	 n;
 
@@ -708,7 +718,7 @@ plot_text_map(FILE *fp, const struct plot_map *m, int cols, int rows,
 	struct plot_canvas *c;
 	struct plot_label *labels;
 	struct plot_view v;
-	size_t		 nlabels;
+	size_t		 nlabels, end;
 	char		*title, *fit, *line;
 	int		 i;
 
@@ -717,8 +727,8 @@ plot_text_map(FILE *fp, const struct plot_map *m, int cols, int rows,
 		    "characters"));
 	plot_view_fit(m, &v);
 	c = plot_canvas_new(cols, rows - 2, utf8);
-	labels = plot_render(c, m, &v, NULL, plot_nauto(cols, rows - 2),
-	    &nlabels);
+	labels = plot_render(c, m, &v, NULL,
+	    plot_auto_labels(cols, rows - 2), &nlabels);
 	free(labels);
 
 	title = plot_title(m);
@@ -728,7 +738,10 @@ plot_text_map(FILE *fp, const struct plot_map *m, int cols, int rows,
 	free(title);
 	for (i = 0; i < c->rows; i++) {
 		line = plot_canvas_line(c, i);
-		fprintf(fp, "%s\n", line);
+		end = strlen(line);
+		while (end > 0 && line[end - 1] == ' ')
+			end--;
+		fprintf(fp, "%.*s\n", (int)end, line);
 		free(line);
 	}
 	fprintf(fp, "x %.3g to %.3g, y %.3g to %.3g\n", v.x0, v.x1, v.y0,
@@ -826,8 +839,8 @@ plot_svg_body(FILE *fp, const struct plot_map *m, const struct plot_view *v)
 
 	c = plot_canvas_new((int)(PLOT_SVG_W / PLOT_SVG_CW),
 	    PLOT_SVG_H / PLOT_SVG_CH, 1);
-	labels = plot_render(c, m, v, NULL, plot_nauto(c->cols, c->rows),
-	    &nlabels);
+	labels = plot_render(c, m, v, NULL,
+	    plot_auto_labels(c->cols, c->rows), &nlabels);
 	fprintf(fp, "<g font-family=\"monospace\" font-size=\"12\">\n");
 	for (i = 0; i < nlabels; i++) {
 		text = plot_label_text(m, labels[i].point, 1, PLOT_MAXLABEL);

@@ -126,6 +126,15 @@ struct plot_label *plot_render(struct plot_canvas *, const struct plot_map *,
 	    const struct plot_view *, const unsigned char *, size_t,
 	    size_t *);
 
+/*
+ * An untrusted label made safe to show: escaped (text_escape), non-ASCII
+ * characters as ? when utf8 is 0, cut to cols columns (new).
+ */
+char	*plot_label_fit(const char *, int, int);
+
+/* How many of the outermost points a canvas of cols x rows labels. */
+size_t	 plot_auto_labels(int, int);
+
 /* The canvas's row as one UTF-8 string (new). */
 char	*plot_canvas_line(const struct plot_canvas *, int);
 

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -325,6 +326,7 @@ prompt_display(char **matches, int n, int longest)
 int
 prompt_run(struct repl *r)
 {
+	sigset_t block, old;
 	char	*hist;
 	fd_set	 fds;
 	int	 n;
@@ -345,22 +347,33 @@ prompt_run(struct repl *r)
 		read_history(hist);
 	prompt_set(0);
 	rl_callback_handler_install(prompt_text, prompt_line);
-	while (!prompt_done) {
+	/*
+	 * Signals stay blocked except inside pselect, so a Ctrl-C that
+	 * arrives while readline works on a key is seen before the next wait.
+	 */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGWINCH);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	while (!prompt_done && !util_terminated) {
+		if (util_interrupted)
+			prompt_cancel();
 		FD_ZERO(&fds);
 		FD_SET(STDIN_FILENO, &fds);
-		n = select(STDIN_FILENO + 1, &fds, NULL, NULL, NULL);
-		if (util_terminated)
-			break;
+		n = pselect(STDIN_FILENO + 1, &fds, NULL, NULL, NULL, &old);
 		if (n < 0 && errno == EINTR) {
 			rl_resize_terminal();
-			if (util_interrupted)
-				prompt_cancel();
 			continue;
 		}
 		if (n < 0)
 			break;
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		rl_callback_read_char();
+		sigprocmask(SIG_BLOCK, &block, NULL);
 	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	rl_callback_handler_remove();
 	if (hist != NULL) {
 		write_history(hist);
