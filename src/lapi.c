@@ -1819,9 +1819,13 @@ lapi_repr_keys(lua_State *L, int t, lua_Integer n, int depth, int *first,
 	lua_pop(L, 1);
 }
 
-/* Appends a table: nested tables inline, only two levels deep. */
+/*
+ * Appends a table: at depth 0 one entry a line, deeper inline, and only
+ * two levels deep; a root table shows more entries than a nested one.
+ */
 static void
-lapi_repr_table(lua_State *L, int t, int depth, struct lapi_buf *b)
+lapi_repr_table(lua_State *L, int t, int depth, int root,
+    struct lapi_buf *b)
 {
 	lua_Integer	 n, i, shown;
 	size_t		 start;
@@ -1834,7 +1838,7 @@ lapi_repr_table(lua_State *L, int t, int depth, struct lapi_buf *b)
 	}
 	luaL_checkstack(L, 8, "result too deep");
 	n = (lua_Integer)lua_rawlen(L, t);
-	shown = depth == 0 ? LAPI_TOPITEMS : LAPI_SUBITEMS;
+	shown = root ? LAPI_TOPITEMS : LAPI_SUBITEMS;
 	if (shown > n)
 		shown = n;
 	start = b->len;
@@ -1874,7 +1878,7 @@ lapi_repr(lua_State *L, int idx, int depth, struct lapi_buf *b)
 			lapi_buf_str(b, luaL_tolstring(L, idx, NULL));
 			lua_pop(L, 1);
 		} else
-			lapi_repr_table(L, idx, depth, b);
+			lapi_repr_table(L, idx, depth, depth == 0, b);
 		break;
 	default:
 		lapi_buf_str(b, luaL_tolstring(L, idx, NULL));
@@ -1908,8 +1912,9 @@ lapi_repr_fn(lua_State *L)
 
 	luaL_checkany(L, 1);
 	b = lapi_buf_new(L);
-	if (lua_type(L, 1) == LUA_TTABLE && lapi_repr_flat(L, 1))
-		lapi_repr(L, 1, 1, b);
+	if (lua_type(L, 1) == LUA_TTABLE && lapi_repr_flat(L, 1) &&
+	    luaL_getmetafield(L, 1, "__tostring") == LUA_TNIL)
+		lapi_repr_table(L, 1, 1, 1, b);
 	else
 		lapi_repr(L, 1, 0, b);
 	lua_pushlstring(L, b->p != NULL ? b->p : "", b->len);

@@ -277,35 +277,12 @@ ui_term_rich(void)
 	return (ui_term_colour && COLORS >= 256);
 }
 
-/* Draws trusted text cut and padded to cols columns. */
-void
-ui_term_text(int y, int x, const char *text, int cols, attr_t attr)
+/* Draws fitted text padded to cols columns; frees it, returns its width. */
+static int
+ui_term_put(int y, int x, char *fit, int cols, attr_t attr)
 {
-	char	*fit;
 	int	 w;
 
-	if (cols <= 0)
-		return;
-	fit = text_fit(text, cols);
-	w = (int)text_width(fit);
-	attrset(attr);
-	mvaddstr(y, x, fit);
-	if (w < cols)
-		printw("%*s", cols - w, "");
-	attrset(A_NORMAL);
-	free(fit);
-}
-
-/* Draws an untrusted label escaped, cut and padded; returns its width. */
-int
-ui_term_label(int y, int x, const char *label, int cols, attr_t attr)
-{
-	char	*fit;
-	int	 w;
-
-	if (cols <= 0)
-		return (0);
-	fit = plot_label_fit(label, ui_term_utf8, cols);
 	w = (int)text_width(fit);
 	attrset(attr);
 	mvaddstr(y, x, fit);
@@ -314,6 +291,60 @@ ui_term_label(int y, int x, const char *label, int cols, attr_t attr)
 	attrset(A_NORMAL);
 	free(fit);
 	return (w);
+}
+
+/* Draws trusted text cut and padded to cols columns. */
+void
+ui_term_text(int y, int x, const char *text, int cols, attr_t attr)
+{
+	if (cols > 0)
+		ui_term_put(y, x, text_fit(text, cols), cols, attr);
+}
+
+/* Draws an untrusted label escaped, cut and padded; returns its width. */
+int
+ui_term_label(int y, int x, const char *label, int cols, attr_t attr)
+{
+	if (cols <= 0)
+		return (0);
+	return (ui_term_put(y, x, plot_label_fit(label, ui_term_utf8, cols),
+	    cols, attr));
+}
+
+/*
+ * Moves a cursor among n lines for the keys that move down the list
+ * (j k arrows, pages, ends); returns -1 when the key is not one of them.
+ */
+long
+ui_term_motion(int key, size_t cur, size_t n)
+{
+	long	 c = (long)cur, page = ui_term_page();
+
+	switch (key) {
+	case 'j': case KEY_DOWN:
+		c++;
+		break;
+	case 'k': case KEY_UP:
+		c--;
+		break;
+	case KEY_NPAGE: case ' ': case 6:
+		c += page;
+		break;
+	case KEY_PPAGE: case 2:
+		c -= page;
+		break;
+	case 'g': case KEY_HOME:
+		c = 0;
+		break;
+	case 'G': case KEY_END:
+		c = (long)n - 1;
+		break;
+	default:
+		return (-1);
+	}
+	if (c >= (long)n)
+		c = (long)n - 1;
+	return (c < 0 ? 0 : c);
 }
 
 /* An untrusted label made safe for the title or status line (new). */

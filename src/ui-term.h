@@ -45,6 +45,7 @@ void	 ui_term_close(void);
 int	 ui_term_key(void);
 int	 ui_term_small(void);
 int	 ui_term_page(void);
+long	 ui_term_motion(int, size_t, size_t);
 attr_t	 ui_term_attr(enum ui_colour);
 attr_t	 ui_term_heat(double);
 int	 ui_term_rich(void);

@@ -270,21 +270,6 @@ ui_nbr_walk(struct ui_nbr *n)
 	ui_nbr_query(n);
 }
 
-/* Moves the cursor by delta, within the hits. */
-static void
-ui_nbr_move(struct ui_nbr *n, long delta)
-{
-	long	 c = (long)n->cur + delta;
-
-	if (n->nhits == 0)
-		return;
-	if (c < 0)
-		c = 0;
-	if (c >= (long)n->nhits)
-		c = (long)n->nhits - 1;
-	n->cur = (size_t)c;
-}
-
 /* Changes k by delta, at least 1 and below the number of rows. */
 static void
 ui_nbr_resize_k(struct ui_nbr *n, long delta)
@@ -305,8 +290,12 @@ ui_nbr_resize_k(struct ui_nbr *n, long delta)
 static int
 ui_nbr_key(struct ui_nbr *n, int key, enum ui_exit *how)
 {
-	long	 page = ui_term_page();
+	long	 c;
 
+	if ((c = ui_term_motion(key, n->cur, n->nhits)) >= 0) {
+		n->cur = (size_t)c;
+		return (0);
+	}
 	switch (key) {
 	case 'q':
 		*how = UI_BACK;
@@ -314,24 +303,6 @@ ui_nbr_key(struct ui_nbr *n, int key, enum ui_exit *how)
 	case UI_KEY_INTR:
 		*how = UI_QUIT;
 		return (1);
-	case 'j': case KEY_DOWN:
-		ui_nbr_move(n, 1);
-		break;
-	case 'k': case KEY_UP:
-		ui_nbr_move(n, -1);
-		break;
-	case KEY_NPAGE: case ' ': case 6:
-		ui_nbr_move(n, page);
-		break;
-	case KEY_PPAGE: case 2:
-		ui_nbr_move(n, -page);
-		break;
-	case 'g': case KEY_HOME:
-		n->cur = 0;
-		break;
-	case 'G': case KEY_END:
-		ui_nbr_move(n, (long)n->nhits);
-		break;
 	case '\n': case '\r': case KEY_ENTER: case 'l': case KEY_RIGHT:
 		ui_nbr_walk(n);
 		break;
@@ -765,19 +736,6 @@ ui_view_draw(struct ui_view *v)
 	refresh();
 }
 
-/* Moves the cursor by delta rows. */
-static void
-ui_view_move(struct ui_view *v, long delta)
-{
-	long	 c = (long)v->cur + delta;
-
-	if (c < 0)
-		c = 0;
-	if (c >= (long)v->e->rows)
-		c = (long)v->e->rows - 1;
-	v->cur = (size_t)c;
-}
-
 /* Moves the dimension cursor by delta. */
 static void
 ui_view_move_col(struct ui_view *v, long delta)
@@ -881,31 +839,16 @@ ui_view_cycle_sort(struct ui_view *v)
 static int
 ui_view_motion(struct ui_view *v, int key)
 {
-	long	 page = ui_term_page();
-	long	 ndims;
+	long	 ndims, c;
 
+	if ((c = ui_term_motion(key, v->cur, v->e->rows)) >= 0) {
+		v->cur = (size_t)c;
+		return (1);
+	}
 	ndims = (COLS - 40) / (v->heat ? 3 : 7);
 	if (ndims < 1)
 		ndims = 1;
 	switch (key) {
-	case 'j': case KEY_DOWN:
-		ui_view_move(v, 1);
-		break;
-	case 'k': case KEY_UP:
-		ui_view_move(v, -1);
-		break;
-	case KEY_NPAGE: case ' ': case 6:
-		ui_view_move(v, page);
-		break;
-	case KEY_PPAGE: case 2:
-		ui_view_move(v, -page);
-		break;
-	case 'g': case KEY_HOME:
-		v->cur = 0;
-		break;
-	case 'G': case KEY_END:
-		v->cur = v->e->rows - 1;
-		break;
 	case 'h': case KEY_LEFT:
 		ui_view_move_col(v, -1);
 		break;
