@@ -68,6 +68,8 @@ model_set_new(void)
 void
 emb_free(struct emb *e)
 {
+	size_t	 i;
+
 	if (e == NULL)
 		return;
 	if (e->backing != NULL && e->backing->free != NULL)
@@ -82,6 +84,8 @@ emb_free(struct emb *e)
 	free(e->label_hash);
 	free(e->unit);
 	free(e->norms);
+	for (i = 0; i < UTIL_NELEM(e->label_ring); i++)
+		free(e->label_ring[i]);
 	free(e);
 }
 
@@ -416,11 +420,27 @@ emb_load_labels(struct emb *e, char **cause)
 	return (e->backing->labels(e, cause));
 }
 
-/* A row's label, or NULL when the labels cannot be read. */
+/*
+ * A row's label, or NULL when it cannot be read. A large embedding whose
+ * labels are still in the file reads just this one; the pointer then
+ * stays valid for the next fifteen such calls.
+ */
 const char *
 emb_label(struct emb *e, size_t row)
 {
-	if (row >= e->rows || emb_load_labels(e, NULL) != 0)
+	char	**slot;
+
+	if (row >= e->rows)
+		return (NULL);
+	if (e->label_blob == NULL && e->rows > EMB_LAZY_LABELS &&
+	    e->backing != NULL && e->backing->label != NULL) {
+		slot = &e->label_ring[e->label_ring_at++ %
+		    UTIL_NELEM(e->label_ring)];
+		free(*slot);
+		*slot = e->backing->label(e, row, NULL);
+		return (*slot);
+	}
+	if (emb_load_labels(e, NULL) != 0)
 		return (NULL);
 	return (e->label_blob + e->label_off[row]);
 }

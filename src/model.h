@@ -57,6 +57,7 @@ struct emb_backing {
 	int	(*bias)(struct emb *, char **);
 	int	(*rows)(struct emb *, size_t, size_t, float *, char **);
 	long	(*find)(struct emb *, const char *, char **);
+	char	*(*label)(struct emb *, size_t, char **);
 	void	(*free)(struct emb *);
 	void	*data;
 };
@@ -81,6 +82,8 @@ struct emb {
 	size_t		 label_nhash;
 
 	struct emb_backing *backing;
+	char		*label_ring[16];	/* single labels read lazily */
+	size_t		 label_ring_at;
 	float		*unit;		/* cached unit-norm rows, or NULL */
 	double		*norms;		/* cached row norms, or NULL */
 };
@@ -146,6 +149,12 @@ int		 emb_set_labels(struct emb *, const char *const *, char **);
 void		 emb_number_labels(struct emb *);
 const char	*emb_label(struct emb *, size_t);
 long		 emb_find(struct emb *, const char *, char **);
+
+/*
+ * An embedding larger than this many rows reads single labels from its
+ * file rather than every label, when a command needs only a few.
+ */
+#define EMB_LAZY_LABELS	200000
 
 /* On-demand access; each returns -1 with a cause on failure. */
 int		 emb_load(struct emb *, char **);

@@ -464,7 +464,8 @@ store_find(struct emb *e, const char *label, char **cause)
 
 	if (se->index < 0) {
 		se->index = store_emb_open(e, "label_index");
-		se->labels = store_emb_open(e, "labels");
+		if (se->labels < 0)
+			se->labels = store_emb_open(e, "labels");
 		if (se->index < 0 || se->labels < 0)
 			return (util_fail(cause, "%s: no label index",
 			    e->name) - 1);
@@ -499,6 +500,24 @@ store_find(struct emb *e, const char *label, char **cause)
 	if (v == 0)
 		return (-1);
 	return (util_fail(cause, "%s: damaged label index", e->name) - 1);
+}
+
+/* Reads one row's label from the file. */
+static char *
+store_label(struct emb *e, size_t row, char **cause)
+{
+	struct store_emb *se = e->backing->data;
+	char		*l;
+
+	if (se->labels < 0 && (se->labels = store_emb_open(e,
+	    "labels")) < 0) {
+		util_fail(cause, "%s: no labels", e->name);
+		return (NULL);
+	}
+	if ((l = store_read_one_string(se->labels, row)) == NULL)
+		util_fail(cause, "%s: cannot read the label of row %zu",
+		    e->name, row);
+	return (l);
 }
 
 /* Releases what a lazy embedding holds open. */
@@ -677,6 +696,7 @@ store_open_emb(struct store_file *sf, struct model *m, hid_t g,
 	e->backing->bias = store_load_bias;
 	e->backing->rows = store_read_rows;
 	e->backing->find = store_find;
+	e->backing->label = store_label;
 	e->backing->free = store_emb_free;
 	return (0);
 }
