@@ -111,6 +111,17 @@ ui_plot_ink(int ink)
 	return (A_NORMAL);
 }
 
+/* Counts the points that are drawn somewhere on the plane. */
+static size_t
+ui_plot_count(const struct ui_plot *p)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < p->map.n; i++)
+		n += isfinite(p->map.x[i]) && isfinite(p->map.y[i]);
+	return (n);
+}
+
 /* Draws the status line: the selected point, or the counts. */
 static void
 ui_plot_status(struct ui_plot *p)
@@ -140,7 +151,7 @@ ui_plot_status(struct ui_plot *p)
 		    "q: quit", p->nmatch, p->nmatch == 1 ? "" : "es");
 	else
 		s = xasprintf("%zu points  Tab: select  /: search  ?: keys  "
-		    "q: quit", p->map.n);
+		    "q: quit", ui_plot_count(p));
 	ui_term_status(s, 0);
 	free(s);
 }
