@@ -1045,7 +1045,7 @@ lapi_resolve(lua_State *L, struct emb *e, int idx)
 	return (-1);
 }
 
-/* Loads the labels or raises: an embedding without labels is broken. */
+/* Loads every label or raises: an embedding without labels is broken. */
 static void
 lapi_labels(lua_State *L, struct emb *e)
 {
@@ -1139,15 +1139,18 @@ lapi_emb_label(lua_State *L)
 {
 	struct emb	*e = lapi_checkemb(L, 1);
 	lua_Integer	 row = luaL_checkinteger(L, 2);
+	const char	*label;
 
-	lapi_labels(L, e);
 	if (row < 0 || (size_t)row >= e->rows) {
 		luaL_pushfail(L);
 		lua_pushfstring(L, "%s: no row %I (rows are 0 to %I)",
 		    e->name, row, (lua_Integer)e->rows - 1);
 		return (2);
 	}
-	lua_pushstring(L, emb_label(e, (size_t)row));
+	if ((label = emb_label(e, (size_t)row)) == NULL)
+		return (lapi_fail(L, xasprintf("%s: cannot read the label of "
+		    "row %ld", e->name, (long)row)));
+	lua_pushstring(L, label);
 	return (1);
 }
 
@@ -1274,7 +1277,6 @@ lapi_emb_similar(lua_State *L)
 	k = lapi_optk(L, 3, e, 10);
 	if (knn_metric_parse(luaL_optstring(L, 4, "cosine"), &metric) != 0)
 		return (luaL_argerror(L, 4, "use cosine, euclidean or dot"));
-	lapi_labels(L, e);
 	if ((q = luaL_testudata(L, 2, LAPI_VECTOR)) != NULL) {
 		if (q->n != e->dim)
 			return (luaL_error(L, "vector dimensions differ: %d "
@@ -1308,7 +1310,6 @@ lapi_emb_top_bias(lua_State *L)
 	k = lapi_optk(L, 2, e, 10);
 	if (!e->has_bias)
 		return (lapi_fail(L, xasprintf("%s: no bias", e->name)));
-	lapi_labels(L, e);
 	hits = lapi_scratch(L, k, sizeof *hits);
 	if (bias_top(e, k, lowest, 1, hits, &n, &cause) != 0)
 		return (lapi_fail(L, cause));
@@ -1395,7 +1396,6 @@ lapi_emb_pca(lua_State *L)
 	luaL_argcheck(L, n >= 1 && (size_t)n <= e->dim, 2,
 	    "components must be from 1 to the embedding's width");
 	k = lapi_optk(L, 3, e, 10);
-	lapi_labels(L, e);
 	p = xcalloc(1, sizeof *p);
 	lapi_box(L, p, lapi_pca_free);
 	if (pca_run(e, (size_t)n, !with_na, p, &cause) != 0)
