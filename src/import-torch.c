@@ -149,8 +149,17 @@ itorch_add_dict(struct itorch *it, const char *prefix,
 	for (i = 0; d != NULL && i < d->u.dict.n && r == 0; i++) {
 		k = d->u.dict.kv[2 * i];
 		v = d->u.dict.kv[2 * i + 1];
-		if (pickle_str(k) == NULL || !torch_is_tensor(v))
+		if (pickle_str(k) == NULL)
 			continue;
+		if (!torch_is_tensor(v)) {
+			if (pickle_class(v) != NULL && strncmp(pickle_class(v)->
+			    u.global.name, "_rebuild_", 9) == 0)
+				return (util_fail(cause, "%s: %s%s: %s tensors "
+				    "are not supported", it->path, prefix,
+				    pickle_str(k), pickle_class(v)->
+				    u.global.name + 9));
+			continue;
+		}
 		name = xasprintf("%s%s", prefix, pickle_str(k));
 		r = itorch_add(it, name, v, owner, direct, cause);
 		free(name);

@@ -209,7 +209,8 @@ torch_storage_add(struct torch_file *tf, const char *key,
 	if ((s = torch_storage_find(tf, key, &slot)) != NULL) {
 		if (s->dtype != dtype || s->numel != numel) {
 			util_fail(cause, "torch: storage %s is named as "
-			    "%s[%llu] and %s[%llu]", key, torch_dtype_name(s->dtype),
+			    "%s[%llu] and %s[%llu]", key,
+			    torch_dtype_name(s->dtype),
 			    (unsigned long long)s->numel,
 			    torch_dtype_name(dtype), (unsigned long long)numel);
 			return (NULL);
@@ -481,6 +482,7 @@ torch_open_zip(struct torch_file *tf, char **cause)
 	zip_stat_t	 sb;
 	zip_uint64_t	 index = 0;
 	unsigned char	*buf;
+	char		*why = NULL;
 	int		 err;
 	zip_error_t	 ze;
 
@@ -501,10 +503,13 @@ torch_open_zip(struct torch_file *tf, char **cause)
 	if ((buf = torch_zip_read(tf, index, sb.size, cause)) == NULL)
 		return (-1);
 	tf->root = pickle_load(tf->pk, buf, sb.size, NULL, torch_persid, tf,
-	    cause);
+	    &why);
 	free(buf);
-	if (tf->root == NULL)
+	if (tf->root == NULL) {
+		util_fail(cause, "%s: %s", tf->path, why);
+		free(why);
 		return (-1);
+	}
 	return (torch_zip_locate(tf, cause));
 }
 
@@ -520,7 +525,7 @@ torch_legacy_pickle(struct torch_file *tf, size_t *at, pickle_persid_fn fn,
 	nd = pickle_load(tf->pk, tf->map + *at, tf->maplen - *at, &used, fn,
 	    tf, &why);
 	if (nd == NULL) {
-		util_fail(cause, "torch: %s: %s: %s", tf->path, what, why);
+		util_fail(cause, "%s: %s: %s", tf->path, what, why);
 		free(why);
 		return (NULL);
 	}

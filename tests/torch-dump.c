@@ -91,7 +91,8 @@ dump_weight(const struct weight *w, int values)
 			else if (w->type == WEIGHT_F64)
 				dump_num(((double *)w->data)[i]);
 			else if (w->type == WEIGHT_I64)
-				printf("%lld", (long long)((int64_t *)w->data)[i]);
+				printf("%lld",
+				    (long long)((int64_t *)w->data)[i]);
 			else
 				printf("%u", ((unsigned char *)w->data)[i]);
 		}
