@@ -2209,21 +2209,49 @@ lapi_isluafile(const struct dirent *d)
 	    strcmp(d->d_name + len - 4, ".lua") == 0);
 }
 
+/*
+ * The directory of the Lua helpers: EMBREPL_LUA_PATH, else lua/ of the
+ * source tree when the program runs from it (src/embrepl, not installed),
+ * else the installed one.
+ */
+static char *
+lapi_lua_dir(void)
+{
+	const char	*env;
+	char		 exe[4096], *slash, *marker;
+	ssize_t		 n;
+	int		 tree;
+
+	if ((env = getenv("EMBREPL_LUA_PATH")) != NULL && *env != '\0')
+		return (xstrdup(env));
+	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		if ((slash = strrchr(exe, '/')) != NULL)
+			*slash = '\0';
+		marker = xasprintf("%s/../configure.ac", exe);
+		tree = access(marker, F_OK) == 0;
+		free(marker);
+		if (tree)
+			return (xasprintf("%s/../lua", exe));
+	}
+	return (xstrdup(EMBREPL_LUADIR));
+}
+
 /* Runs the helpers in the lua directory in name order. */
 static int
 lapi_load_dir(struct repl *r, char **cause)
 {
-	const char	 *dir;
 	struct dirent	**names;
-	char		 *path;
+	char		 *path, *dir;
 	int		  n, i, rc = 0;
 
-	if ((dir = getenv("EMBREPL_LUA_PATH")) == NULL || *dir == '\0')
-		dir = EMBREPL_LUADIR;
+	dir = lapi_lua_dir();
 	if ((n = scandir(dir, &names, lapi_isluafile, alphasort)) < 0) {
-		if (errno == ENOENT)
-			return (0);
-		return (util_fail(cause, "%s: %s", dir, strerror(errno)));
+		rc = errno == ENOENT ? 0 : util_fail(cause, "%s: %s", dir,
+		    strerror(errno));
+		free(dir);
+		return (rc);
 	}
 	for (i = 0; i < n; i++) {
 		path = xasprintf("%s/%s", dir, names[i]->d_name);
@@ -2236,6 +2264,7 @@ lapi_load_dir(struct repl *r, char **cause)
 		free(names[i]);
 	}
 	free(names);
+	free(dir);
 	return (rc);
 }
 
