@@ -119,6 +119,7 @@ prompt_line(char *line)
 		return;
 	}
 	util_interrupted = 0;
+	rl_resize_terminal();	/* a view may have seen the window change */
 	prompt_set(incomplete);
 	rl_callback_handler_install(prompt_text, prompt_line);
 }
