@@ -337,7 +337,7 @@ pickle_pop_mark(struct pickle_parser *pp, struct pickle_node ***items,
 	if (pp->nmarks == 0)
 		return (pickle_error(pp, "no MARK before opcode"));
 	at = pp->marks[--pp->nmarks];
-	*items = pp->stack + at;
+	*items = pp->stack == NULL ? NULL : pp->stack + at;
 	*n = pp->n - at;
 	pp->n = at;
 	return (0);

@@ -963,6 +963,19 @@ torch_half(uint16_t h)
 	return (f);
 }
 
+/* A double as an int64, NaN as 0 and the rest clamped to the range. */
+static int64_t
+torch_clamp(double d)
+{
+	if (d != d)
+		return (0);
+	if (d >= 9223372036854775807.0)
+		return (INT64_MAX);
+	if (d <= -9223372036854775808.0)
+		return (INT64_MIN);
+	return ((int64_t)d);
+}
+
 /* One element as a double, or as an integer for integer dtypes. */
 static void
 torch_element(const unsigned char *src, enum torch_dtype dtype, int swap,
@@ -979,13 +992,13 @@ torch_element(const unsigned char *src, enum torch_dtype dtype, int swap,
 		b[k] = swap ? src[n - 1 - k] : src[k];
 	memcpy(&u, b, n < 8 ? n : 8);
 	switch (dtype) {
-	case TORCH_F32: *d = u.f; *i = (int64_t)*d; return;
-	case TORCH_F64: *d = u.d; *i = (int64_t)*d; return;
-	case TORCH_F16: *d = torch_half(u.u16); *i = (int64_t)*d; return;
+	case TORCH_F32: *d = u.f; *i = torch_clamp(*d); return;
+	case TORCH_F64: *d = u.d; *i = torch_clamp(*d); return;
+	case TORCH_F16: *d = torch_half(u.u16); *i = torch_clamp(*d); return;
 	case TORCH_BF16:
 		u.u32 = (uint32_t)u.u16 << 16;
 		*d = u.f;
-		*i = (int64_t)*d;
+		*i = torch_clamp(*d);
 		return;
 	case TORCH_I64: *i = u.i64; break;
 	case TORCH_I32: *i = u.i32; break;
