@@ -240,6 +240,35 @@ def test_export():
          "an unknown extension is one clear error")
 
 
+def test_neighbours():
+    """The batch form: every row's neighbours, or some rows', to a file."""
+    labels, matrix, _ = emb(ML, "movielens", "users")
+    out = os.path.join(TMP, "nn.tsv")
+    rc, _, err = run(ML, "-c", "neighbours users %s --k 4" % out)
+    with open(out, encoding="utf-8") as f:
+        lines = f.read().split("\n")[1:-1]
+    t.ok(rc == 0 and len(lines) == 4 * len(labels),
+         "neighbours users: 4 lines for each of %d rows" % len(labels))
+    ok = True
+    for q in (0, 1, 500, len(labels) - 1):
+        want, _ = oracle_similar(matrix, q, 4, "cosine")
+        got = [int(l.split("\t")[3]) for l in lines[4 * q:4 * q + 4]]
+        ok &= got == want
+    t.ok(ok, "each row's neighbours equal numpy's top 4")
+    labels, matrix, _ = emb(ML, "movielens", "items")
+    rc, _, err = run(ML, "-c", "neighbours items %s --k 3 --metric "
+                     "euclidean --labels \"Star Wars (1977),Titanic (1997)\""
+                     % out)
+    with open(out, encoding="utf-8") as f:
+        lines = [l.split("\t") for l in f.read().split("\n")[1:-1]]
+    ok = rc == 0 and len(lines) == 6
+    for i, name in enumerate(("Star Wars (1977)", "Titanic (1997)")):
+        want, _ = oracle_similar(matrix, labels.index(name), 3, "euclidean")
+        ok = ok and [int(l[3]) for l in lines[3 * i:3 * i + 3]] == want
+        ok = ok and lines[3 * i][1] == name
+    t.ok(ok, "--labels and --metric pick the queries and the metric")
+
+
 def test_errors():
     """Each error is one line on stderr and a non-zero status."""
     cases = [
@@ -396,6 +425,7 @@ def main():
     test_movielens()
     test_adult()
     test_export()
+    test_neighbours()
     test_errors()
     test_piped()
     test_pty()
