@@ -17,6 +17,7 @@
 #include "import.h"
 #include "model.h"
 #include "pickle.h"
+#include "progress.h"
 #include "pyvalue.h"
 #include "torch.h"
 #include "util.h"
@@ -64,6 +65,8 @@ struct itorch {
 	const struct pickle_node *stds;
 	char			**classes;
 	size_t			 nclasses;
+	struct progress		*pr;		/* bytes of tensors read */
+	uint64_t		 done;
 };
 
 /* Frees everything gathered. */
@@ -592,6 +595,8 @@ itorch_read(struct itorch *it, const struct itorch_tensor *t,
 		util_fail(cause, "%s: %s: %s", it->path, t->name, why);
 		free(why);
 	}
+	it->done += torch_tensor_numel(&t->t) * torch_dtype_size(t->t.dtype);
+	progress_update(it->pr, it->done);
 	return (data);
 }
 
@@ -820,18 +825,25 @@ import_torch(const char *path, const struct import_opts *opts, char **cause)
 	struct itorch		 it;
 	struct itorch_found	 found;
 	struct model_set	*ms = NULL;
+	uint64_t		 bytes;
+	const char		*base;
 
 	memset(&it, 0, sizeof it);
 	it.path = path;
 	if ((it.tf = torch_open(path, NULL, cause)) == NULL)
 		return (NULL);
 	it.root = torch_root(it.tf);
+	torch_storages(it.tf, &bytes);
+	base = strrchr(path, '/');
+	it.pr = progress_start(base != NULL ? base + 1 : path, NULL, bytes,
+	    opts != NULL && opts->progress);
 	if (itorch_gather(&it, cause) == 0 && itorch_data(&it, &found,
 	    cause) == 0) {
 		itorch_classify(&it);
 		itorch_pair(&it);
 		ms = itorch_build(&it, opts, cause);
 	}
+	progress_end(it.pr);
 	itorch_free(&it);
 	return (ms);
 }
