@@ -89,19 +89,6 @@ emb_free(struct emb *e)
 	free(e);
 }
 
-/* Frees a list of n strings. */
-static void
-model_free_strings(char **v, size_t n)
-{
-	size_t	 i;
-
-	if (v == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 /* Frees one model. */
 static void
 model_free(struct model *m)
@@ -116,10 +103,10 @@ model_free(struct model *m)
 		free(m->weights[i].data);
 	}
 	free(m->weights);
-	model_free_strings(m->cont_names, m->ncont);
+	util_free_strings(m->cont_names, m->ncont);
 	free(m->cont_mean);
 	free(m->cont_std);
-	model_free_strings(m->classes, m->nclasses);
+	util_free_strings(m->classes, m->nclasses);
 	free(m->name);
 	free(m->source);
 	free(m);
@@ -253,7 +240,7 @@ void
 model_set_cont(struct model *m, size_t n, char **names, double *mean,
     double *std)
 {
-	model_free_strings(m->cont_names, m->ncont);
+	util_free_strings(m->cont_names, m->ncont);
 	free(m->cont_mean);
 	free(m->cont_std);
 	m->ncont = n;
@@ -266,7 +253,7 @@ model_set_cont(struct model *m, size_t n, char **names, double *mean,
 void
 model_set_classes(struct model *m, size_t n, char **classes)
 {
-	model_free_strings(m->classes, m->nclasses);
+	util_free_strings(m->classes, m->nclasses);
 	m->nclasses = n;
 	m->classes = classes;
 }

@@ -416,13 +416,7 @@ pyvalue_is_array(const struct pickle_node *nd)
 void
 pyvalue_texts_free(char **texts, size_t n)
 {
-	size_t	 i;
-
-	if (texts == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		free(texts[i]);
-	free(texts);
+	util_free_strings(texts, n);
 }
 
 /* The texts of a sequence's items. */

@@ -242,19 +242,6 @@ out:
 	return (out);
 }
 
-/* Frees n strings and their array. */
-static void
-store_strings_free(char **v, size_t n)
-{
-	size_t	 i;
-
-	if (v == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 /* Opens a dataset in a lazy embedding's group. */
 static hid_t
 store_emb_open(struct emb *e, const char *what)
@@ -331,15 +318,15 @@ store_load_labels(struct emb *e, char **cause)
 		return (-1);
 	}
 	if (n != e->rows) {
-		store_strings_free(v, n);
+		util_free_strings(v, n);
 		return (util_fail(cause, "%s: %zu labels for %zu rows",
 		    e->name, n, e->rows));
 	}
 	if (emb_set_labels(e, (const char *const *)v, cause) != 0) {
-		store_strings_free(v, n);
+		util_free_strings(v, n);
 		return (-1);
 	}
-	store_strings_free(v, n);
+	util_free_strings(v, n);
 	if (e->na_row == 0 && strcmp(e->label_blob, "#na#") != 0)
 		return (util_fail(cause, "%s: na_row is 0 but row 0 is '%s'",
 		    e->name, e->label_blob));

@@ -120,6 +120,19 @@ util_fail(char **cause, const char *fmt, ...)
 	return (-1);
 }
 
+/* Frees n strings and their array. */
+void
+util_free_strings(char **v, size_t n)
+{
+	size_t	 i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
 /* Multiplies a by b into *out; -1 when the product does not fit. */
 int
 util_mul(size_t a, size_t b, size_t *out)

@@ -27,6 +27,9 @@ char	*xvasprintf(const char *, va_list);
 int	 util_fail(char **, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 
+/* Frees n strings and the array that holds them (NULL is fine). */
+void	 util_free_strings(char **, size_t);
+
 /* Multiplies two sizes, returning -1 on overflow. */
 int	 util_mul(size_t, size_t, size_t *);
 
