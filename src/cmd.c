@@ -343,8 +343,10 @@ cmd_run(struct repl *r, const struct cmd *c, char **w, int n)
 	const char	*fmt;
 	int		 rc;
 
-	if (cmd_parse(r, c, w, n, &a) != 0)
+	if (cmd_parse(r, c, w, n, &a) != 0) {
+		cmd_args_free(&a);
 		return (-1);
+	}
 	rc = 0;
 	if (a.argc < c->minargs || (c->maxargs >= 0 && a.argc > c->maxargs)) {
 		repl_error(r, "usage: %s", c->usage);

@@ -363,12 +363,25 @@ torch_zip_read(struct torch_file *tf, zip_uint64_t index, uint64_t size,
     char **cause)
 {
 	zip_file_t	*zf;
+	zip_stat_t	 sb;
 	unsigned char	*buf;
 	zip_int64_t	 n;
 
 	if (size > tf->limits.max_bytes) {
 		util_fail(cause, "torch: %s: an entry of %llu bytes exceeds "
 		    "the limit", tf->path, (unsigned long long)size);
+		return (NULL);
+	}
+	/* Stored entries hold their size; deflate packs 1032:1 at most. */
+	if (zip_stat_index(tf->zip, index, 0, &sb) == 0 &&
+	    (sb.valid & ZIP_STAT_COMP_SIZE) &&
+	    (sb.valid & ZIP_STAT_COMP_METHOD) &&
+	    ((sb.comp_method == ZIP_CM_STORE && size > sb.comp_size) ||
+	    (sb.comp_method == ZIP_CM_DEFLATE && size / 1032 > sb.comp_size))) {
+		util_fail(cause, "torch: %s: entry %s: %llu bytes cannot come "
+		    "from %llu in the archive", tf->path,
+		    zip_get_name(tf->zip, index, 0), (unsigned long long)size,
+		    (unsigned long long)sb.comp_size);
 		return (NULL);
 	}
 	if ((zf = zip_fopen_index(tf->zip, index, 0)) == NULL) {
