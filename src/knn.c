@@ -2,15 +2,16 @@
  * knn.c: exact nearest neighbours by blocked, threaded scans of every row.
  *
  * A scan cuts the rows into tiles of about 256 KiB that start at fixed
- * multiples of knn_tile_rows(dim); the threads take contiguous runs of
- * tiles and each keeps its own bounded heap of candidates, merged at the
- * end under one total order (score, then row). Every row's score depends
- * only on the row and the query, so the answer does not depend on the
- * number of threads nor on whether the rows were streamed.
+ * multiples of knn_tile_rows(dim); the threads take tiles one at a time
+ * and each keeps its own bounded heap of candidates, merged at the end
+ * under one total order (score, then row). Every row's score depends only
+ * on the row and the query, so the answer depends neither on the number
+ * of threads, nor on which thread took which tile, nor on streaming.
  */
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -438,54 +439,68 @@ knn_source_close(struct knn_source *s)
 	s->buf = NULL;
 }
 
-struct knn_thread {
-	pthread_t	 id;
+/* Tasks handed out one at a time to whichever thread is free. */
+struct knn_pool {
+	atomic_size_t	 next;
+	size_t		 ntasks;
 	knn_task_fn	*fn;
 	void		*arg;
-	int		 number;
-	size_t		 begin;
-	size_t		 end;
 };
 
-/* Runs one thread's range of tasks. */
+struct knn_thread {
+	pthread_t	 id;
+	struct knn_pool	*pool;
+	int		 number;
+};
+
+/* Runs tasks until none is left. */
 static void *
 knn_thread_main(void *arg)
 {
 	struct knn_thread	*t = arg;
+	struct knn_pool		*p = t->pool;
+	size_t			 task;
 
-	t->fn(t->arg, t->number, t->begin, t->end);
+	for (;;) {
+		task = atomic_fetch_add(&p->next, 1);
+		if (task >= p->ntasks)
+			break;
+		p->fn(p->arg, t->number, task, task + 1);
+	}
 	return (NULL);
 }
 
-/* Runs tasks in contiguous ranges on up to knn_get_threads() threads. */
+/*
+ * Runs tasks on up to knn_get_threads() threads, the calling thread
+ * included. A thread that is slowed down (the machine is shared) simply
+ * takes fewer tasks.
+ */
 int
 knn_parallel(size_t ntasks, knn_task_fn *fn, void *arg, char **cause)
 {
+	struct knn_pool		 pool;
 	struct knn_thread	 t[KNN_MAXTHREADS];
 	int			 nt, i, started[KNN_MAXTHREADS];
 
+	atomic_init(&pool.next, 0);
+	pool.ntasks = ntasks;
+	pool.fn = fn;
+	pool.arg = arg;
 	nt = knn_get_threads();
 	if (nt > KNN_MAXTHREADS)
 		nt = KNN_MAXTHREADS;
 	if ((size_t)nt > ntasks)
 		nt = ntasks == 0 ? 1 : (int)ntasks;
 	for (i = 0; i < nt; i++) {
-		t[i].fn = fn;
-		t[i].arg = arg;
+		t[i].pool = &pool;
 		t[i].number = i;
-		t[i].begin = ntasks * i / nt;
-		t[i].end = ntasks * (i + 1) / nt;
-		started[i] = 0;
-		if (i > 0 && pthread_create(&t[i].id, NULL, knn_thread_main,
-		    &t[i]) == 0)
-			started[i] = 1;
+		started[i] = i > 0 && pthread_create(&t[i].id, NULL,
+		    knn_thread_main, &t[i]) == 0;
 	}
-	fn(arg, 0, t[0].begin, t[0].end);
+	knn_thread_main(&t[0]);
 	for (i = 1; i < nt; i++) {
 		if (started[i])
 			pthread_join(t[i].id, NULL);
-		else
-			fn(arg, i, t[i].begin, t[i].end);
 	}
 	if (util_interrupted)
 		return (util_fail(cause, "interrupted"));
