@@ -9,8 +9,11 @@
  * prepare. Each prints "time SECONDS" (the best of several runs: on a
  * shared machine noise only adds time; one run for show and prepare) and then its answer, one item a line. With
  * BENCH_MEMORY_LIMIT set (bytes), the matrix is not loaded beforehand and
- * scans stream it when it is bigger than the limit.
+ * scans stream it when it is bigger than the limit. A query's time line
+ * also gives the peak resident memory in KiB.
  */
+#include <sys/resource.h>
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +63,7 @@ static void
 bench_query(struct emb *e, enum knn_metric m, size_t row)
 {
 	struct knn_hit	 h[BENCH_K];
+	struct rusage	 ru;
 	double		 t[BENCH_RUNS], t0;
 	size_t		 n = 0, i;
 	char		*cause = NULL;
@@ -79,7 +83,8 @@ bench_query(struct emb *e, enum knn_metric m, size_t row)
 		t[i] = bench_now() - t0;
 	}
 	qsort(t, BENCH_RUNS, sizeof *t, bench_cmp);
-	printf("time %.6f\n", t[0]);
+	getrusage(RUSAGE_SELF, &ru);
+	printf("time %.6f %ld\n", t[0], ru.ru_maxrss);
 	for (i = 0; i < n; i++)
 		printf("%zu %.9g\n", h[i].row, h[i].score);
 	free(q);

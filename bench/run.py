@@ -50,7 +50,9 @@ class Core:
                str(arg)]
         out = subprocess.run(cmd, check=True, capture_output=True,
                              text=True, env=env).stdout.splitlines()
-        return float(out[0].split()[1]), out[1:]
+        head = out[0].split()
+        self.rss = int(head[2]) * 1024 if len(head) > 2 else 0
+        return float(head[1]), out[1:]
 
 
 def top_rows(scores, exclude):
@@ -162,16 +164,19 @@ def bench_queries(core, table, store, label, matrix, peers, bw, metrics):
     for metric in metrics:
         work = "top-%d %s, one query" % (K, metric)
         times = {}
+        rss = {}
         for threads in (1, 2):
             t, out = core.run(store, "query-" + metric, threads, row)
             times[threads] = t
+            rss[threads] = core.rss / nbytes
             ours = [int(x.split()[0]) for x in out]
         ref = peers.numpy_query(metric, row)
         for threads in (1, 2):
             table.add(work, label, "embrepl, %d thread%s" %
                       (threads, "s" if threads > 1 else ""),
                       times[threads], nbytes / (bw[threads] * 1e9),
-                      check=agree([ours], [ref]))
+                      check=agree([ours], [ref]),
+                      note="peak memory %.2fx the matrix" % rss[threads])
         t, _ = best_time(lambda: peers.numpy_query(metric, row))
         table.add(work, label, "numpy", t, base=times[2])
         if peers.faiss is not None:
@@ -247,7 +252,8 @@ def bench_streamed(core, table, store, label, matrix, bw):
               "embrepl, 2 threads", t, matrix.size * 4 / (bw[2] * 1e9),
               check=agree([ours], [top_rows(
                   matrix @ matrix[row] / numpy.linalg.norm(matrix, axis=1),
-                  row)]), note="memory limit 256 MiB, reads via HDF5")
+                  row)]), note="memory limit 256 MiB, reads via HDF5, "
+              "peak memory %.2fx the matrix" % (core.rss / matrix.size / 4))
 
 
 def bench_show(core, table, store, label, embrepl, rows):
