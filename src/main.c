@@ -21,6 +21,7 @@
 #include "prompt.h"
 #include "repl.h"
 #include "store.h"
+#include "text.h"
 #include "util.h"
 
 #define MAIN_USAGE 2
@@ -91,6 +92,8 @@ main_signals(void)
 	sa.sa_handler = main_sigterm;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGXFSZ, &sa, NULL);	/* a write past a limit fails */
 }
 
 /* Reads a size such as 512M or 2G. */
@@ -119,6 +122,19 @@ main_size(const char *s, size_t *out)
 		return (-1);
 	*out = v;
 	return (0);
+}
+
+/* Prints "embrepl: what: cause", escaped: both may come from a file. */
+static void
+main_report(const char *what, const char *cause)
+{
+	char	*w, *c;
+
+	w = text_escape(what);
+	c = text_escape(cause);
+	fprintf(stderr, "embrepl: %s: %s\n", w, c);
+	free(c);
+	free(w);
 }
 
 /* Gives each model a name not used before in the set. */
@@ -158,7 +174,7 @@ main_import(int argc, char **argv, const struct import_opts *opts,
 	all = model_set_new();
 	for (i = 0; i < argc; i++) {
 		if ((ms = import_open(argv[i], opts, &cause)) == NULL) {
-			fprintf(stderr, "embrepl: %s: %s\n", argv[i], cause);
+			main_report(argv[i], cause);
 			free(cause);
 			model_set_free(all);
 			return (1);
@@ -168,7 +184,7 @@ main_import(int argc, char **argv, const struct import_opts *opts,
 				main_unique_names(all, ms->models[j]);
 		}
 		if (cause != NULL) {
-			fprintf(stderr, "embrepl: %s: %s\n", argv[i], cause);
+			main_report(argv[i], cause);
 			free(cause);
 			model_set_free(ms);
 			model_set_free(all);
@@ -177,7 +193,7 @@ main_import(int argc, char **argv, const struct import_opts *opts,
 		model_set_merge(all, ms);
 	}
 	if (store_write(all, output, &cause) != 0) {
-		fprintf(stderr, "embrepl: %s: %s\n", output, cause);
+		main_report(output, cause);
 		free(cause);
 		model_set_free(all);
 		return (1);
@@ -235,12 +251,12 @@ main_open(struct repl *r, const char *path, const char *model,
 	char		*cause = NULL;
 
 	if ((ms = import_open(path, opts, &cause)) == NULL) {
-		fprintf(stderr, "embrepl: %s: %s\n", path, cause);
+		main_report(path, cause);
 		free(cause);
 		return (-1);
 	}
 	if (ms->nmodels == 0) {
-		fprintf(stderr, "embrepl: %s: no model in the file\n", path);
+		main_report(path, "no model in the file");
 		model_set_free(ms);
 		return (-1);
 	}
@@ -361,6 +377,7 @@ main(int argc, char **argv)
 			if (out_format_parse(optarg, &r.format) != 0) {
 				fprintf(stderr, "embrepl: format '%s': use "
 				    "table, tsv, csv or json\n", optarg);
+				free(runs);
 				return (MAIN_USAGE);
 			}
 			break;
@@ -372,6 +389,7 @@ main(int argc, char **argv)
 			if (*end != '\0' || threads < 1 || threads > 256) {
 				fprintf(stderr, "embrepl: --threads takes 1 "
 				    "to 256, not '%s'\n", optarg);
+				free(runs);
 				return (MAIN_USAGE);
 			}
 			knn_set_threads((int)threads);
@@ -381,6 +399,7 @@ main(int argc, char **argv)
 				fprintf(stderr, "embrepl: --memory-limit takes "
 				    "a size such as 512M or 2G, not '%s'\n",
 				    optarg);
+				free(runs);
 				return (MAIN_USAGE);
 			}
 			knn_set_memory_limit(limit);
@@ -403,22 +422,29 @@ main(int argc, char **argv)
 			break;
 		case 'h':
 			main_help(stdout);
+			free(runs);
 			return (0);
 		case 'V':
 			printf("embrepl %s\n", PACKAGE_VERSION);
+			free(runs);
 			return (0);
 		default:
 			fprintf(stderr, "Try 'embrepl --help'.\n");
+			free(runs);
 			return (MAIN_USAGE);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	opts.progress = isatty(STDERR_FILENO);
-	if (importing)
+	main_signals();
+	if (importing) {
+		free(runs);
 		return (main_import(argc, argv, &opts, output));
+	}
 	if (output != NULL) {
 		fprintf(stderr, "embrepl: -o goes with 'embrepl import'\n");
+		free(runs);
 		return (MAIN_USAGE);
 	}
 
@@ -433,12 +459,12 @@ main(int argc, char **argv)
 	r.interactive = main_interactive && isatty(STDOUT_FILENO);
 	r.utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
 	r.color = r.interactive && getenv("NO_COLOR") == NULL;
-	main_signals();
 	util_log("embrepl %s starting", PACKAGE_VERSION);
 
 	if (lapi_init(&r, &cause) != 0) {
 		fprintf(stderr, "embrepl: lua: %s\n", cause);
 		free(cause);
+		free(runs);
 		return (1);
 	}
 	if (store != NULL && main_open(&r, store, model, &opts) != 0) {
@@ -449,6 +475,8 @@ main(int argc, char **argv)
 	}
 	if (store == NULL && model != NULL) {
 		fprintf(stderr, "embrepl: --model needs a store\n");
+		lapi_close(&r);
+		free(runs);
 		return (MAIN_USAGE);
 	}
 	for (i = 0; i < nruns && !r.quit && !util_terminated; i++) {

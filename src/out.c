@@ -253,28 +253,35 @@ out_fmt(const struct out_cell *c, int table)
 	return (xstrdup(""));
 }
 
-/* Writes s as a JSON string literal, escaping all control characters. */
+/*
+ * Writes s as a JSON string literal: control characters, direction
+ * overrides and the rest of what text_escape() hides become \uNNNN, and
+ * a malformed byte becomes U+FFFD, so the output is valid JSON and safe
+ * to print.
+ */
 void
 out_json_string(FILE *f, const char *s)
 {
-	const unsigned char *u = (const unsigned char *)s;
+	size_t		 len = strlen(s), i, n;
+	unsigned int	 cp;
+	int		 unsafe;
 
 	fputc('"', f);
-	for (; *u != '\0'; u++) {
-		if (*u == '"' || *u == '\\')
-			fprintf(f, "\\%c", *u);
-		else if (*u == '\n')
+	for (i = 0; i < len; i += n) {
+		n = text_next(s + i, len - i, &cp, &unsafe);
+		if (n == 0) {
+			fputs("\\ufffd", f);
+			n = 1;
+		} else if (cp == '"' || cp == '\\')
+			fprintf(f, "\\%c", (int)cp);
+		else if (cp == '\n')
 			fputs("\\n", f);
-		else if (*u == '\t')
+		else if (cp == '\t')
 			fputs("\\t", f);
-		else if (*u < 0x20 || *u == 0x7f)
-			fprintf(f, "\\u%04x", *u);
-		else if (*u == 0xe2 && u[1] == 0x80 && (u[2] >= 0xaa &&
-		    u[2] <= 0xae)) {
-			fprintf(f, "\\u%04x", 0x2000 + (u[2] - 0x80));
-			u += 2;
-		} else
-			fputc(*u, f);
+		else if (unsafe)
+			fprintf(f, "\\u%04x", cp);
+		else
+			fwrite(s + i, 1, n, f);
 	}
 	fputc('"', f);
 }

@@ -74,12 +74,17 @@ prompt_history_path(void)
 static void
 prompt_set(int more)
 {
+	char	*name;
+
 	free(prompt_text);
 	if (more)
 		prompt_text = xstrdup(">> ");
-	else
-		prompt_text = xasprintf("%s> ", prompt_repl->model ?
+	else {
+		name = text_escape(prompt_repl->model ?
 		    prompt_repl->model->name : "embrepl");
+		prompt_text = xasprintf("%s> ", name);
+		free(name);
+	}
 	rl_set_prompt(prompt_text);
 }
 

@@ -103,6 +103,19 @@ text_unsafe(uint32_t cp)
 	return (0);
 }
 
+/* Decodes one code point and tells whether it is unsafe to show raw. */
+size_t
+text_next(const char *s, size_t len, unsigned int *cp, int *unsafe)
+{
+	uint32_t c = 0;
+	size_t	 n;
+
+	n = text_decode((const unsigned char *)s, len, &c);
+	*cp = c;
+	*unsafe = n == 0 || text_unsafe(c);
+	return (n);
+}
+
 /* Escapes control characters, invalid bytes and direction overrides. */
 char *
 text_escape(const char *s)

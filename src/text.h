@@ -18,6 +18,12 @@ char	*text_latin1(const char *, size_t);
  */
 char	*text_escape(const char *);
 
+/*
+ * Decodes the code point at s: returns its length in bytes (0 when the
+ * bytes are malformed) and tells whether it must not reach a terminal raw.
+ */
+size_t	 text_next(const char *, size_t, unsigned int *, int *);
+
 /* Display columns of a string (after escaping), wide characters as 2. */
 size_t	 text_width(const char *);
 

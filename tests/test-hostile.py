@@ -1,0 +1,476 @@
+"""Hostile and broken input, each case with its oracle.
+
+Labels that hold terminal escapes, control characters, direction
+overrides, invalid UTF-8 or thousands of characters must come out escaped
+in every output format, in error messages, in completions and in the
+views. Matrices holding NaN, infinities, zero rows, zero-norm rows, one
+row or one column must give numpy's answers or a clear refusal. A store
+replaced while it is read, a full disk, a writer killed half-way, a
+read-only directory, a matrix over 4 GiB and headers that declare more
+data than the file holds must neither crash embrepl nor lose a file.
+
+EMBREPL_SKIP_SLOW=1 skips the 4 GiB store (it writes 4.4 GB to $TMPDIR).
+"""
+
+import csv
+import hashlib
+import io
+import json
+import os
+import pickle
+import pty
+import resource
+import select
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "examples"))
+from storecheck import Tap  # noqa: E402
+
+import h5py  # noqa: E402
+import numpy  # noqa: E402
+import embrepl_export as ee  # noqa: E402
+
+EMBREPL = os.path.abspath(os.environ.get("EMBREPL", "src/embrepl"))
+TMP = tempfile.mkdtemp(prefix="embrepl-test-hostile.")
+ENV = dict(os.environ, HOME=TMP, XDG_STATE_HOME=os.path.join(TMP, "state"),
+           XDG_CONFIG_HOME=os.path.join(TMP, "config"), LC_ALL="C.UTF-8",
+           TERM="xterm")
+ENV.pop("COLUMNS", None)
+t = Tap()
+
+HOSTILE = ["#na#", "clear\x1b[2Jscreen", "clip\x1b]52;c;ZXZpbA==\x07",
+           "title\x1b]2;pwned\x07", "tab\there", "bell\x07", "nl\nx",
+           "cr\rx", "del\x7fx", "csi\u009b31m", "abc\u202egnp.exe",
+           "isolate\u2067x\u2069", "zw\u200bj", "L" * 5000 + "\x1b[5m",
+           "alpha", "beta", "gamma", "delta"]
+
+
+def path(name):
+    """A file in the test's temporary directory."""
+    return os.path.join(TMP, name)
+
+
+def run(*args, env=None, timeout=300, preexec=None, stdin=None):
+    """Run embrepl; return (status, stdout bytes, stderr bytes)."""
+    p = subprocess.run([EMBREPL] + list(args), env=env or ENV,
+                       capture_output=True, timeout=timeout,
+                       preexec_fn=preexec, input=stdin)
+    return p.returncode, p.stdout, p.stderr
+
+
+def unsafe(data, allow="\n"):
+    """The characters of data that must not reach a terminal raw."""
+    bad = []
+    for ch in data.decode("utf-8", "surrogateescape"):
+        c = ord(ch)
+        if ch in allow:
+            continue
+        if (c < 0x20 or 0x7f <= c < 0xa0 or 0xdc80 <= c <= 0xdcff or
+                0x200b <= c <= 0x200f or 0x2028 <= c <= 0x202e or
+                0x2066 <= c <= 0x2069 or c in (0xfeff, 0x061c)):
+            bad.append(hex(c))
+    return bad
+
+
+def write_store(name, embs, kind="vectors", model="m"):
+    """Write a store with embrepl_export and return its path."""
+    p = path(name)
+    ee.write_store(p, [ee.Model(model, kind, embeddings=embs)])
+    return p
+
+
+def sha(p):
+    """The SHA-256 of a file."""
+    with open(p, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def leftovers(directory, stem):
+    """Temporary files that a writer of stem left in directory."""
+    return [n for n in os.listdir(directory)
+            if n != stem and (n.startswith("." + stem + ".") or
+                              n.startswith(stem + "."))]
+
+
+# --- labels that try to take over the terminal --------------------------
+
+def hostile_store():
+    """A store whose labels, variable and model name are hostile."""
+    rng = numpy.random.default_rng(7)
+    n = len(HOSTILE)
+    words = ee.Embedding("words", "item", labels=HOSTILE, na_row=0,
+                         matrix=rng.standard_normal((n, 4)).astype("f4"),
+                         bias=rng.standard_normal(n).astype("f4"))
+    odd = ee.Embedding("e\x1b[31mred", "user", labels=["a", "b\x1b[1m"],
+                       matrix=rng.standard_normal((2, 3)).astype("f4"))
+    return write_store("hostile.h5", [words, odd], kind="collab",
+                       model="m\x1b]2;pwned\x07")
+
+
+def test_outputs(store):
+    """Every command, in every format, prints labels escaped."""
+    cmds = ["models", "vars", "info", "labels words", "show words #1 #2 #13",
+            "similar words alpha 17", "similar words #3 17 --metric dot",
+            "pca words 2 --top 17", "bias words 17", "labels words *l*",
+            "plot words", "view words", "labels e\x1b[31mred",
+            "view e\x1b[31mred"]
+    for fmt in ("table", "tsv", "csv", "json"):
+        bad = []
+        for c in cmds:
+            rc, out, err = run(store, "-f", fmt, "-c", c)
+            b = unsafe(out, "\n\t" if fmt == "tsv" else "\n") + unsafe(err)
+            if rc != 0 or b:
+                bad.append((c, rc, b[:4], err[:200]))
+        t.ok(not bad, "%s: no raw control, C1 or bidi character in %d "
+             "commands %s" % (fmt, len(cmds), bad[:2]))
+    rc, out, _ = run(store, "-c", "labels words")
+    t.ok(b"clear\\x1b[2Jscreen" in out and b"abc\\u{202e}gnp" in out and
+         b"csi\\x9b31m" in out, "table: escapes are shown as \\x1b, "
+         "\\u{202e}, \\x9b")
+    rc, out, _ = run(store, "-f", "json", "-c", "labels words")
+    got = [r["label"] for r in json.loads(out)] if rc == 0 else None
+    t.ok(got == HOSTILE, "json: valid, and decodes to the labels exactly")
+    rc, out, _ = run(store, "-f", "csv", "-c", "labels words")
+    rows = list(csv.reader(io.StringIO(out.decode())))
+    t.ok(len(rows) == len(HOSTILE) + 1 and rows[2][1] ==
+         "clear\\x1b[2Jscreen", "csv: one line per label, escaped")
+
+
+def test_errors(store):
+    """Error messages escape what they quote from the file or the user."""
+    cases = [("show words \"clearscreen\"", b"closest"),
+             ("show words \"x\x1b[2J\"", b"x\\x1b[2J"),
+             ("similar \"v\x1b]52;c;eA==\x07\" x", b"e\\x1b[31mred"),
+             ("labels words \"/[/\"", b"pattern")]
+    for c, want in cases:
+        rc, out, err = run(store, "-c", c)
+        t.ok(rc == 1 and want in err and not unsafe(err) and
+             err.count(b"\n") == 1, "error for %r: one escaped line (%s)" %
+             (c, err[:120]))
+    bad = path("x\x1b[2J\x1b]52;c;eA==\x07.h5")
+    with open(bad, "wb") as f:
+        f.write(b"not a store")
+    rc, out, err = run(bad, "-c", "vars")
+    t.ok(rc != 0 and b"x\\x1b[2J" in err and not unsafe(err),
+         "a hostile file name is escaped in the open error")
+    rc, out, err = run("import", bad, "-o", path("o\x1b[2J.h5"))
+    t.ok(rc != 0 and not unsafe(err), "and in the import error")
+
+
+def test_invalid_utf8():
+    """A store with invalid UTF-8 labels is refused; writers refuse it."""
+    p = write_store("badutf8.h5", [ee.Embedding(
+        "words", "vector", labels=["ok", "fine", "bad"],
+        matrix=numpy.eye(3, dtype="f4"))])
+    with h5py.File(p, "r+") as f:
+        d = f["models/m/embeddings/words/labels"]
+        d[2] = b"bad\xff\xfe\x1b[2J"
+    for c in ("labels words", "view words",
+              "export words %s" % path("bad.csv"),
+              "neighbours words %s" % path("bad.tsv")):
+        rc, out, err = run(p, "-c", c)
+        t.ok(rc == 1 and b"row 2 is not UTF-8" in err and not unsafe(err),
+             "invalid UTF-8 label refused by '%s': %s" % (c, err.strip()))
+    for c in ("show words #2", "similar words ok"):
+        rc, out, err = run(p, "-f", "json", "-c", c)
+        t.ok(b"\xff" not in out + err and not unsafe(out + err),
+             "'%s' never prints the bad bytes raw" % c)
+    rc, out, err = run(p, "-c", "vars")
+    t.ok(rc == 0 and b"words" in out, "the rest of that store still opens")
+    target = path("pywriter.h5")
+    try:
+        ee.write_store(target, [ee.Model("m", "vectors", embeddings=[
+            ee.Embedding("w", "vector", labels=["a", "b\udcff"],
+                         matrix=numpy.eye(2, dtype="f4"))])])
+        refused = False
+    except (UnicodeError, ee.StoreError, ValueError):
+        refused = True
+    t.ok(refused and not os.path.exists(target) and
+         not leftovers(TMP, "pywriter.h5"),
+         "the Python writer refuses a label that is not UTF-8, no file left")
+    w2v = path("latin1.txt")
+    with open(w2v, "wb") as f:
+        f.write(b"2 2\ncaf\xe9 1 0\nna\xefve\x1b[2J 0 1\n")
+    rc, out, err = run("import", w2v, "-o", path("latin1.h5"))
+    t.ok(rc == 0, "a word2vec file in Latin-1 imports: %s" % err.strip())
+    rc, out, err = run(path("latin1.h5"), "-f", "json", "-c",
+                        "labels words")
+    labels = [r["label"] for r in json.loads(out)] if rc == 0 else []
+    t.ok(labels == ["caf\u00e9", "na\u00efve\x1b[2J"],
+         "its labels are read as Latin-1 and stored as UTF-8: %s" % labels)
+
+
+def test_completion(store):
+    """Completion listings at a pty show labels escaped."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(EMBREPL, [EMBREPL, store], ENV)
+    out = b""
+
+    def read(sec):
+        nonlocal out
+        end = time.time() + sec
+        while time.time() < end:
+            r, _, _ = select.select([fd], [], [], 0.1)
+            if r:
+                try:
+                    out += os.read(fd, 65536)
+                except OSError:
+                    return
+    read(2)
+    os.write(fd, b"show words c\t\t")
+    read(2)
+    os.write(fd, b"\x15show words cle\t")
+    read(2)
+    os.write(fd, b"\x15quit\n")
+    read(2)
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    os.waitpid(pid, 0)
+    t.ok(b"clear\\x1b[2Jscreen" in out and b"\x1b[2J" not in out and
+         b"\x1b]52" not in out and b"\x9b" not in out,
+         "completion lists and inserts labels escaped, never raw")
+
+
+def tmux(sock, *args):
+    """Run a tmux command on the test's own server; return stdout."""
+    p = subprocess.run(["tmux", "-L", sock, "-f", "/dev/null"] + list(args),
+                       capture_output=True, text=True, env=ENV)
+    return p.stdout
+
+
+def test_views(store):
+    """view and plot in tmux: no title, clipboard or screen taken over."""
+    if shutil.which("tmux") is None:
+        t.skip("views in tmux", "tmux is not installed")
+        return
+    sock = "embrepl-hostile-%d" % os.getpid()
+    env = dict(ENV)
+    env.pop("TMUX", None)
+    tmux(sock, "new-session", "-d", "-x", "100", "-y", "30", "-s", "h",
+         "%s %s" % (EMBREPL, "'" + store + "'"))
+    tmux(sock, "set-option", "-s", "set-clipboard", "on")
+    tmux(sock, "set-option", "-g", "allow-rename", "on")
+    time.sleep(1.5)
+    title0 = tmux(sock, "display-message", "-p", "#{pane_title}")
+    screens = []
+    for c in ("view words", "plot words"):
+        tmux(sock, "send-keys", "-t", "h", c, "Enter")
+        time.sleep(2)
+        screens.append(tmux(sock, "capture-pane", "-p", "-t", "h"))
+        raw = tmux(sock, "capture-pane", "-p", "-e", "-t", "h")
+        screens.append(raw)
+        tmux(sock, "send-keys", "-t", "h", "q")
+        time.sleep(1)
+    tmux(sock, "send-keys", "-t", "h", "bias words 3", "Enter")
+    time.sleep(1)
+    title = tmux(sock, "display-message", "-p", "#{pane_title}")
+    buffers = tmux(sock, "list-buffers")
+    tmux(sock, "kill-server")
+    view = screens[0]
+    t.ok("clear\\x1b[2Jscreen" in view and "clip\\x1b]52" in view,
+         "view shows the hostile labels escaped")
+    t.ok("pwned" not in title and title == title0,
+         "the pane title did not change (%r)" % title.strip())
+    t.ok(buffers.strip() == "", "no OSC 52 reached the clipboard (%r)" %
+         buffers.strip())
+    t.ok(all("\x1b]" not in s and "\x1b[2J" not in s for s in screens),
+         "capture-pane -e shows no OSC or clear-screen from a label")
+
+
+# --- numbers that are not numbers --------------------------------------
+
+def cosine_top(m, row, k, rows):
+    """numpy's top k cosine neighbours of row among rows, itself left out."""
+    q = m[row].astype(numpy.float64)
+    mm = m.astype(numpy.float64)
+    s = mm @ q / (numpy.linalg.norm(mm, axis=1) * numpy.linalg.norm(q))
+    cand = [r for r in rows if r != row]
+    cand.sort(key=lambda r: (-s[r], r))
+    return [(r, s[r]) for r in cand[:k]]
+
+
+def test_nonfinite():
+    """NaN and infinities are reported and kept out of the results."""
+    rng = numpy.random.default_rng(11)
+    m = rng.standard_normal((30, 5)).astype("f4")
+    m[3, 1] = numpy.nan
+    m[7, 0] = numpy.inf
+    m[11, 4] = -numpy.inf
+    b = rng.standard_normal(30).astype("f4")
+    b[5] = numpy.nan
+    b[9] = numpy.inf
+    p = write_store("nan.h5", [ee.Embedding("v", "item", matrix=m, bias=b)],
+                    kind="collab")
+    finite = [r for r in range(30) if numpy.isfinite(m[r]).all()]
+    rc, out, err = run(p, "-f", "json", "-c", "similar v #0 29")
+    hits = json.loads(out) if rc == 0 else []
+    want = cosine_top(m, 0, 29, finite)
+    t.ok([h["row"] for h in hits] == [r for r, _ in want] and
+         all(abs(h["score"] - s) < 1e-5 for h, (_, s) in zip(hits, want)),
+         "similar leaves out rows 3, 7, 11 and matches numpy")
+    rc, out, err = run(p, "-c", "similar v #0 5")
+    t.ok(rc == 0 and b"3 rows with NaN or infinity left out" in out,
+         "similar reports the rows it left out")
+    for metric in ("euclidean", "dot"):
+        rc, out, err = run(p, "-f", "json", "-c",
+                           "similar v #0 29 --metric " + metric)
+        rows = [h["row"] for h in json.loads(out)] if rc == 0 else [3]
+        t.ok(rc == 0 and not {3, 7, 11} & set(rows) and
+             all(h["score"] is not None for h in json.loads(out)),
+             "similar --metric %s leaves them out too" % metric)
+    rc, out, err = run(p, "-c", "similar v #3 5")
+    t.ok(rc != 0 or b"NaN" in out + err, "a query row holding NaN is "
+         "refused or reported: %s" % (err or out)[:100].strip())
+    rc, out, err = run(p, "-f", "json", "-c", "pca v 2")
+    x = m[finite].astype(numpy.float64)
+    x = x - x.mean(axis=0)
+    ev = numpy.linalg.eigvalsh(numpy.cov(x.T))[::-1]
+    var = json.loads(out)["variance"] if rc == 0 else []
+    t.ok(len(var) == 2 and all(abs(v["variance"] - e) < 1e-4 * max(1, e)
+                               for v, e in zip(var, ev)),
+         "pca over the finite rows matches numpy (%s vs %s)" %
+         ([v["variance"] for v in var], ev[:2]))
+    rc, out, err = run(p, "-c", "pca v 2")
+    t.ok(b"NaN" in out, "pca reports the rows it left out")
+    rc, out, err = run(p, "-f", "json", "-c", "bias v 30")
+    doc = json.loads(out) if rc == 0 else {}
+    fb = [r for r in range(30) if numpy.isfinite(b[r])]
+    high = sorted(fb, key=lambda r: (-b[r], r))
+    t.ok([h["row"] for h in doc.get("highest", [])] == high,
+         "bias ranks the finite biases as numpy does, NaN and inf left out")
+    rc, out, err = run(p, "-f", "json", "-c", "show v #3")
+    row = json.loads(out)[0]["vector"] if rc == 0 else []
+    t.ok(rc == 0 and row[1] is None and row[0] == float(m[3, 0]) or
+         abs(row[0] - m[3, 0]) < 1e-6, "show prints the NaN row as it is")
+
+
+def test_shapes():
+    """Zero rows, zero-norm rows, one row and one column."""
+    p = path("zero.h5")
+    ok = True
+    try:
+        write_store("zero.h5", [ee.Embedding(
+            "v", "vector", labels=[], matrix=numpy.zeros((0, 4), "f4"))])
+    except Exception:
+        ok = False
+    if not ok or not os.path.exists(p):
+        with h5py.File(p, "w") as f:
+            f.attrs["embrepl_format"] = "embrepl-store"
+            f.attrs["format_version"] = numpy.int64(1)
+            g = f.create_group("models/m")
+            g.attrs["kind"] = "vectors"
+            g.attrs["source"] = "test"
+            e = g.create_group("embeddings/v")
+            e.attrs["role"] = "vector"
+            e.attrs["na_row"] = numpy.int64(-1)
+            e.create_dataset("matrix", shape=(0, 4), dtype="f4")
+            e.create_dataset("labels", shape=(0,),
+                             dtype=h5py.string_dtype("utf-8"))
+            e.create_dataset("label_index", data=numpy.zeros(8, "i8"))
+    rc, out, err = run(p, "-c", "vars")
+    t.ok(rc == 1 and b"empty" in err and err.count(b"\n") == 1,
+         "a store with zero rows is refused: %s" % err.strip())
+    npy = path("zero.npy")
+    numpy.save(npy, numpy.zeros((0, 4), "f4"))
+    rc, out, err = run(npy, "-c", "vars")
+    t.ok(rc == 1 and err.startswith(b"embrepl: ") and
+         err.count(b"\n") == 1, "a .npy with zero rows is refused: %s" %
+         err.strip())
+    w2v = path("zero.txt")
+    with open(w2v, "w") as f:
+        f.write("0 4\n")
+    rc, out, err = run(w2v, "-c", "vars")
+    t.ok(rc == 1 and err.count(b"\n") == 1,
+         "a word2vec file with zero rows is refused: %s" % err.strip())
+
+    m = numpy.array([[1, 0, 0], [0.9, 0.1, 0], [0, 0, 0], [0, 1, 0],
+                     [-1, 0.2, 0], [0, 0, 0], [0.5, 0.5, 0.1]], "f4")
+    p = write_store("zeronorm.h5", [ee.Embedding("v", "vector", matrix=m)])
+    rc, out, err = run(p, "-f", "json", "-c", "similar v #0 6")
+    hits = json.loads(out) if rc == 0 else []
+    want = cosine_top(m, 0, 6, [0, 1, 3, 4, 6])
+    t.ok([h["row"] for h in hits] == [r for r, _ in want],
+         "cosine leaves out the zero-norm rows 2 and 5: %s" %
+         [h["row"] for h in hits])
+    rc, out, err = run(p, "-c", "similar v #2 3")
+    t.ok(rc != 0 and b"norm" in err or rc == 0 and b"nan" not in out,
+         "a zero-norm query under cosine is refused or harmless: %s" %
+         (err or out)[:100].strip())
+    rc, out, err = run(p, "-f", "json", "-c",
+                       "similar v #0 6 --metric euclidean")
+    d = numpy.linalg.norm(m.astype("f8") - m[0], axis=1)
+    want = sorted(range(1, 7), key=lambda r: (d[r], r))
+    t.ok(rc == 0 and [h["row"] for h in json.loads(out)] == want,
+         "euclidean keeps the zero-norm rows, in numpy's order")
+
+    one = write_store("onerow.h5", [ee.Embedding(
+        "v", "item", labels=["only"], matrix=numpy.array([[1, 2, 3]], "f4"),
+        bias=numpy.array([0.5], "f4"))], kind="collab")
+    for c in ("similar v only", "pca v", "bias v", "show v only",
+              "neighbours v %s" % path("one-nb.tsv"),
+              "export v %s" % path("one.csv"), "labels v", "view v",
+              "plot v"):
+        rc, out, err = run(one, "-f", "json", "-c", c)
+        t.ok(rc in (0, 1) and (rc == 0 or err.count(b"\n") == 1) and
+             not (rc == 1 and not err.startswith(b"embrepl: ")),
+             "one row: '%s' answers or refuses in one line (%d %s)" %
+             (c, rc, err.strip()[:80]))
+    rc, out, err = run(one, "-f", "json", "-c", "show v only")
+    t.ok(rc == 0 and json.loads(out)[0]["vector"] == [1, 2, 3],
+         "one row: show gives the row")
+    rc, out, err = run(one, "-f", "json", "-c", "bias v")
+    t.ok(rc == 0 and json.loads(out)["highest"][0]["bias"] == 0.5,
+         "one row: bias gives it")
+    with open(path("one.csv")) as f:
+        t.ok(f.read().splitlines()[1].split(",")[-3:] == ["1", "2", "3"],
+             "one row: export writes it")
+
+    col = numpy.array([[3], [-1], [2], [0.5], [-4]], "f4")
+    p = write_store("onecol.h5", [ee.Embedding("v", "vector", matrix=col)])
+    rc, out, err = run(p, "-f", "json", "-c", "similar v #0 4")
+    hits = json.loads(out) if rc == 0 else []
+    t.ok([h["score"] for h in hits] == [1, 1, -1, -1] and
+         [h["row"] for h in hits[:2]] == [2, 3],
+         "one column: cosine is the sign, ties by row")
+    rc, out, err = run(p, "-f", "json", "-c", "pca v 1")
+    var = json.loads(out)["variance"][0]["variance"] if rc == 0 else -1
+    t.ok(abs(var - numpy.var(col, ddof=1)) < 1e-5,
+         "one column: pca's variance is numpy's (%s)" % var)
+    rc, out, err = run(p, "-c", "export v %s" % path("onecol.npy"))
+    t.ok(rc == 0 and (numpy.load(path("onecol.npy")) == col).all(),
+         "one column: export .npy equals the matrix")
+    rc, out, err = run(p, "-f", "json", "-c", "show v #4")
+    t.ok(rc == 0 and json.loads(out)[0]["vector"] == [-4],
+         "one column: show gives the row")
+
+
+def main():
+    """Run every case; remove the temporary files."""
+    try:
+        store = hostile_store()
+        test_outputs(store)
+        test_errors(store)
+        test_invalid_utf8()
+        test_completion(store)
+        test_views(store)
+        test_nonfinite()
+        test_shapes()
+    finally:
+        if not os.environ.get("KEEP"):
+            shutil.rmtree(TMP, ignore_errors=True)
+    t.done()
+
+
+main()
