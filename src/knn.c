@@ -9,6 +9,7 @@
  * of threads, nor on which thread took which tile, nor on streaming.
  */
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -28,15 +29,13 @@
 #define KNN_MAXTILE	4096
 #define KNN_BLOCK_BYTES	(64 * 1024 * 1024)
 #define KNN_QBLOCK	128	/* queries per matrix product */
-#define KNN_SLACK	8	/* extra candidates a batch rescores */
 
 typedef float knn_v4 __attribute__((vector_size(16)));
 
-/* A candidate: its rank key, and the exact score it is finally sorted by. */
+/* A candidate: its row and its key, larger is better. */
 struct knn_cand {
 	size_t	 row;
 	double	 key;
-	double	 exact;
 };
 
 struct knn_heap {
@@ -336,14 +335,14 @@ knn_heap_offer(struct knn_heap *h, const struct knn_cand *c)
 	}
 }
 
-/* Orders candidates best first by exact score, then by row. */
+/* Orders candidates best first by key, then by row. */
 static int
 knn_cand_cmp(const void *a0, const void *b0)
 {
 	const struct knn_cand	*a = a0, *b = b0;
 
-	if (a->exact != b->exact)
-		return (a->exact > b->exact ? -1 : 1);
+	if (a->key != b->key)
+		return (a->key > b->key ? -1 : 1);
 	if (a->row != b->row)
 		return (a->row < b->row ? -1 : 1);
 	return (0);
@@ -546,7 +545,7 @@ knn_tile_single(struct knn_scan *s, struct knn_heap *h, size_t r0,
 		if (!(key >= lim) || (long)row == s->excl[0])
 			continue;
 		c.row = row;
-		c.key = c.exact = key;
+		c.key = key;
 		knn_heap_offer(h, &c);
 		lim = knn_heap_floor(h);
 	}
@@ -595,26 +594,75 @@ knn_any_above(const float *c, const float *scale, const float *offset,
 	return ((any[0] | any[1] | any[2] | any[3]) != 0);
 }
 
+/* The largest norm of a tile's usable rows. */
+static double
+knn_tile_maxnorm(struct knn_scan *s, size_t r0, size_t n)
+{
+	size_t	 j;
+	double	 norm, mx = 0;
+
+	for (j = 0; j < n; j++) {
+		norm = s->norms[r0 + j];
+		if (knn_usable(s, norm) && norm > mx)
+			mx = norm;
+	}
+	return (mx);
+}
+
 /*
- * Scores one tile against every query with matrix products. The rank key
- * is a float proxy, monotone in the score for a given query; candidates
- * that enter a heap get their exact score from the single-query kernel.
+ * The lowest proxy a row whose exact key reaches lim may have: lim moved
+ * into proxy units, less a bound on the rounding of the float matrix
+ * product and of the exact kernel (both within dim units of the last
+ * place of |q| |r|), with room to spare.
+ */
+static float
+knn_proxy_floor(const struct knn_scan *s, double lim, double qn, double rmax)
+{
+	double	 u = 4 * (s->dim + 8) * (double)FLT_EPSILON, p, tol;
+	float	 f;
+
+	if (lim == -INFINITY)
+		return (-INFINITY);
+	if (s->m == KNN_COSINE) {
+		p = lim * qn;
+		tol = u * qn;
+	} else if (s->m == KNN_DOT) {
+		p = lim;
+		tol = u * qn * rmax;
+	} else {
+		p = lim + qn * qn;
+		tol = u * (qn + rmax) * (qn + rmax);
+	}
+	p -= tol + fabs(p) * u;
+	f = (float)p;
+	if (f > p)
+		f = nextafterf(f, -INFINITY);
+	return (f);
+}
+
+/*
+ * Scores one tile against every query with matrix products. The product
+ * gives each row a float proxy, monotone in the score for a given query;
+ * only the rows whose proxy comes near the heap's floor are scored by the
+ * single-query kernel and offered, so that a batch gives exactly the
+ * answers of single queries.
  */
 static void
 knn_tile_batch(struct knn_scan *s, int thread, size_t r0, size_t n)
 {
 	const float	*rows = s->blk.rows + (r0 - s->blk.start) * s->dim;
-	const float	*ci;
-	float		*cm, *scale, *offset, v;
+	const float	*ci, *qi;
+	float		*cm, *scale, *offset, v, lp;
 	struct knn_heap	*h;
 	struct knn_cand	 c;
 	size_t		 q0, nq, i, j, dim = s->dim;
-	double		 lim;
+	double		 rmax, qn;
 
 	cm = s->scratch + (size_t)thread * s->nscratch;
 	scale = cm + KNN_QBLOCK * s->tile;
 	offset = scale + s->tile;
 	knn_tile_proxy(s, r0, n, scale, offset);
+	rmax = knn_tile_maxnorm(s, r0, n);
 	for (q0 = 0; q0 < s->nq; q0 += KNN_QBLOCK) {
 		nq = s->nq - q0 < KNN_QBLOCK ? s->nq - q0 : KNN_QBLOCK;
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nq, n,
@@ -622,21 +670,24 @@ knn_tile_batch(struct knn_scan *s, int thread, size_t r0, size_t n)
 		for (i = 0; i < nq; i++) {
 			h = &s->heaps[(size_t)thread * s->nq + q0 + i];
 			ci = cm + i * n;
-			lim = knn_heap_floor(h);
-			if (!knn_any_above(ci, scale, offset, n, (float)lim))
+			qi = s->q + (q0 + i) * dim;
+			qn = s->qnorm[q0 + i];
+			lp = knn_proxy_floor(s, knn_heap_floor(h), qn, rmax);
+			if (!knn_any_above(ci, scale, offset, n, lp))
 				continue;
 			for (j = 0; j < n; j++) {
 				v = ci[j] * scale[j] + offset[j];
-				if (!(v >= lim) ||
+				if (!(v >= lp) ||
 				    (long)(r0 + j) == s->excl[q0 + i])
 					continue;
 				c.row = r0 + j;
-				c.key = v;
-				c.exact = knn_exact(s->m, s->q + (q0 + i) * dim,
-				    s->qnorm[q0 + i], rows + j * dim, dim,
-				    s->norms[r0 + j]);
+				c.key = knn_exact(s->m, qi, qn,
+				    rows + j * dim, dim, s->norms[r0 + j]);
+				if (!(c.key >= knn_heap_floor(h)))
+					continue;
 				knn_heap_offer(h, &c);
-				lim = knn_heap_floor(h);
+				lp = knn_proxy_floor(s, knn_heap_floor(h), qn,
+				    rmax);
 			}
 		}
 	}
@@ -796,7 +847,7 @@ knn_scan_merge(struct knn_scan *s, size_t i, size_t k, struct knn_hit *hits,
 	for (t = 0; t < s->nt; t++) {
 		h = &s->heaps[t * s->nq + i];
 		for (j = 0; j < h->n; j++) {
-			if (!isnan(h->c[j].exact))
+			if (!isnan(h->c[j].key))
 				all[n++] = h->c[j];
 		}
 	}
@@ -806,9 +857,9 @@ knn_scan_merge(struct knn_scan *s, size_t i, size_t k, struct knn_hit *hits,
 	for (j = 0; j < n; j++) {
 		hits[j].row = all[j].row;
 		if (s->m == KNN_EUCLIDEAN)
-			hits[j].score = sqrt(-all[j].exact);
+			hits[j].score = sqrt(-all[j].key);
 		else
-			hits[j].score = all[j].exact;
+			hits[j].score = all[j].key;
 	}
 	*nhits = n;
 	free(all);
@@ -832,7 +883,7 @@ knn_run(struct knn_scan *s, size_t k, struct knn_hit *hits, size_t *nhits,
 		goto out;
 
 	nt = s->nt = knn_get_threads();
-	cap = k + (s->batch ? KNN_SLACK : 0);
+	cap = k;
 	if (cap > s->e->rows)
 		cap = s->e->rows;
 	if (util_mul(nt * s->nq, cap, &total) != 0) {
@@ -930,7 +981,7 @@ knn_select(const double *scores, size_t n, size_t k, int lowest,
 		if (isnan(scores[i]))
 			continue;
 		c.row = i;
-		c.key = c.exact = lowest ? -scores[i] : scores[i];
+		c.key = lowest ? -scores[i] : scores[i];
 		knn_heap_offer(&h, &c);
 	}
 	qsort(h.c, h.n, sizeof *h.c, knn_cand_cmp);

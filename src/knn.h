@@ -65,7 +65,8 @@ int		 knn_query(struct emb *, const float *, enum knn_metric,
  * nq queries at once (nq x dim floats, row-major) through BLAS matrix
  * products. hits holds nq x k entries, query i's at hits + i * k, with
  * nhits[i] filled; excludes is NULL or nq rows to leave out (-1: none).
- * Scores are rescored with knn_query's kernel, so they equal its scores.
+ * The rows near the top are rescored with knn_query's kernel, so the
+ * answers equal knn_query's.
  */
 int		 knn_batch(struct emb *, const float *, size_t,
 		    enum knn_metric, size_t, const long *, struct knn_hit *,

@@ -240,6 +240,50 @@ test_invariance(const float *m)
 	    "streaming cached the norms, not the matrix");
 }
 
+/*
+ * Rows far from the origin and close to each other: a float matrix
+ * product loses the distances between them, yet batches must still give
+ * the single queries' answers, which must be the reference's.
+ */
+static void
+test_offset(void)
+{
+	struct emb	*e;
+	struct knn_hit	 h[10], r[10], hb[3 * 10];
+	size_t		 n, nr, nb[3], i, qi, rows = 3000, dim = 16;
+	long		 ex[3] = { 0, 1500, 2999 };
+	float		*m, q[3 * 16];
+	int		 m0, same, same_ref;
+
+	m = xcalloc(rows * dim, sizeof *m);
+	for (i = 0; i < rows * dim; i++)
+		m[i] = (float)(1000 + rnd() * 0.01);
+	e = fixture_emb("offset", rows, dim, m);
+	for (qi = 0; qi < 3; qi++)
+		memcpy(q + qi * dim, m + ex[qi] * dim, dim * sizeof *q);
+	for (m0 = 0; m0 < 3; m0++) {
+		knn_batch(e, q, 3, m0, 10, ex, hb, nb, NULL);
+		same = same_ref = 1;
+		for (qi = 0; qi < 3; qi++) {
+			knn_query(e, q + qi * dim, m0, 10, ex[qi], h, &n,
+			    NULL);
+			if (!identical(h, n, hb + qi * 10, nb[qi]))
+				same = 0;
+			nr = ref_knn(m, rows, dim, q + qi * dim, m0, 10, ex[qi],
+			    r);
+			if (m0 == KNN_EUCLIDEAN && !same_as_ref(h, n, r, nr,
+			    1e-4))
+				same_ref = 0;
+		}
+		ok(same, "%s, far from the origin: batches agree with "
+		    "single queries", knn_metric_name(m0));
+		if (m0 == KNN_EUCLIDEAN)
+			ok(same_ref, "euclidean, far from the origin: the "
+			    "reference's neighbours");
+	}
+	free(m);
+}
+
 /* One row, one column, ties, zero rows and k beyond the rows. */
 static void
 test_small(void)
@@ -369,6 +413,7 @@ main(void)
 	m = random_matrix();
 	test_random(m);
 	test_invariance(m);
+	test_offset();
 	test_small();
 	test_errors();
 	test_select();
