@@ -243,6 +243,14 @@ test_edges(void)
 	ok(pca_run(e, 0, 0, &r, &cause) == -1, "zero components fail: %s",
 	    cause);
 	free(cause);
+	cause = NULL;
+
+	e = fixture_emb("col2", 6, 1, col);
+	util_interrupted = 1;
+	ok(pca_run(e, 1, 0, &r, &cause) == -1 && cause != NULL &&
+	    strcmp(cause, "interrupted") == 0, "an interrupted pca stops");
+	util_interrupted = 0;
+	free(cause);
 }
 
 int
