@@ -24,7 +24,8 @@
 #include "knn.h"
 #include "util.h"
 
-#define KNN_MAXTHREADS	8
+#define KNN_MAXTHREADS	64
+#define KNN_DEFTHREADS	8
 #define KNN_TILE_BYTES	(256 * 1024)
 #define KNN_MAXTILE	4096
 #define KNN_BLOCK_BYTES	(64 * 1024 * 1024)
@@ -73,10 +74,12 @@ static void		*knn_progress_arg;
 
 static const char *knn_metric_names[] = { "cosine", "dot", "euclidean" };
 
-/* Sets the number of threads scans use. */
+/* Sets the number of threads scans use, at most 64. */
 void
 knn_set_threads(int n)
 {
+	if (n > KNN_MAXTHREADS)
+		n = KNN_MAXTHREADS;
 	knn_threads = n > 0 ? n : 0;
 }
 
@@ -91,8 +94,8 @@ knn_get_threads(void)
 	n = sysconf(_SC_NPROCESSORS_ONLN);
 	if (n < 1)
 		n = 1;
-	if (n > KNN_MAXTHREADS)
-		n = KNN_MAXTHREADS;
+	if (n > KNN_DEFTHREADS)
+		n = KNN_DEFTHREADS;
 	return ((int)n);
 }
 

@@ -34,7 +34,10 @@ struct knn_hit {
 	double	 score;
 };
 
-/* Threads for scans: n <= 0 restores the default (online CPUs, 1 to 8). */
+/*
+ * Threads for scans, at most 64: n <= 0 restores the default, the online
+ * CPUs up to 8.
+ */
 void		 knn_set_threads(int);
 int		 knn_get_threads(void);
 
