@@ -134,14 +134,13 @@ replay_all(const char *top)
 	return (failed);
 }
 
-/* Replays the folder named, or says how it is run. */
+/* Replays the folder named (tests/test-fuzz-regress.sh names it). */
 int
 main(int argc, char **argv)
 {
 	if (argc != 2) {
-		printf("1..0 # SKIP run by tests/test-fuzz-regress.sh with "
-		    "the folder of inputs\n");
-		return (0);
+		fprintf(stderr, "usage: fuzz-replay FOLDER\n");
+		return (2);
 	}
 	return (replay_all(argv[1]));
 }
