@@ -62,6 +62,7 @@ cmds_view(struct repl *r, struct cmd_args *a)
 	char		*cause = NULL;
 	char		*argv[2];
 	struct cmd_args	 la;
+	int		 rc;
 
 	if ((e = repl_emb(r, a->argv[0])) == NULL)
 		return (-1);
@@ -74,7 +75,10 @@ cmds_view(struct repl *r, struct cmd_args *a)
 		return (cmds_labels(r, &la));
 	}
 	ui_ctx_init(&ctx, r->model);
-	if (ui_view(e, &ctx, &cause) != 0) {
+	repl_show_progress(0);
+	rc = ui_view(e, &ctx, &cause);
+	repl_show_progress(1);
+	if (rc != 0) {
 		repl_error(r, "view: %s", cause);
 		free(cause);
 		return (-1);
@@ -129,7 +133,9 @@ cmds_plot(struct repl *r, struct cmd_args *a)
 		    repl_width(r), 30, r->utf8, &cause);
 	else {
 		ui_ctx_init(&ctx, r->model);
+		repl_show_progress(0);
 		rc = ui_plot(e, cx, cy, &ctx, &cause);
+		repl_show_progress(1);
 	}
 	if (rc != 0) {
 		repl_error(r, "plot: %s", cause);

@@ -438,6 +438,7 @@ main(int argc, char **argv)
 	argv += optind;
 	opts.progress = isatty(STDERR_FILENO);
 	main_signals();
+	repl_show_progress(1);
 	if (importing) {
 		free(runs);
 		return (main_import(argc, argv, &opts, output));

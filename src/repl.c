@@ -13,7 +13,9 @@
 
 #include "cmd.h"
 #include "import.h"
+#include "knn.h"
 #include "lapi.h"
+#include "progress.h"
 #include "repl.h"
 #include "text.h"
 #include "util.h"
@@ -260,6 +262,38 @@ repl_width(struct repl *r)
 	return (isatty(fileno(r->out)) ? 80 : 100000);
 }
 
+static struct progress *repl_pr;
+
+/* Shows how far a scan that streams from the file has come. */
+static void
+repl_progress(size_t done, size_t total, void *arg)
+{
+	if (done == 0) {
+		progress_end(repl_pr);
+		repl_pr = progress_start("scanning", "rows", total, 1);
+	}
+	progress_update(repl_pr, done);
+	if (done == total) {
+		progress_end(repl_pr);
+		repl_pr = NULL;
+	}
+}
+
+/*
+ * Turns the progress line of streamed scans on (when standard error is a
+ * terminal) or off (while a full-screen view owns the terminal).
+ */
+void
+repl_show_progress(int on)
+{
+	progress_end(repl_pr);
+	repl_pr = NULL;
+	if (on && isatty(STDERR_FILENO))
+		knn_set_progress(repl_progress, NULL);
+	else
+		knn_set_progress(NULL, NULL);
+}
+
 /* Runs a chunk: a command line, else Lua; *incomplete asks for more. */
 int
 repl_chunk(struct repl *r, const char *text, int *incomplete)
@@ -273,6 +307,8 @@ repl_chunk(struct repl *r, const char *text, int *incomplete)
 		if (is_cmd) {
 			if (rc != 0)
 				r->failed = 1;
+			progress_end(repl_pr);
+			repl_pr = NULL;
 			return (rc);
 		}
 	}
@@ -281,6 +317,8 @@ repl_chunk(struct repl *r, const char *text, int *incomplete)
 	rc = lapi_line(r, text, incomplete);
 	if (rc != 0)
 		r->failed = 1;
+	progress_end(repl_pr);
+	repl_pr = NULL;
 	return (rc);
 }
 

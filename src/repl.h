@@ -55,6 +55,9 @@ long		 repl_row(struct repl *, struct emb *, const char *);
 /* The labels closest to one not found, quoted and escaped, or NULL. */
 char		*repl_suggest(struct emb *, const char *);
 
+/* Turns the progress line of streamed scans on or off. */
+void		 repl_show_progress(int);
+
 /* Columns of the output, or 80 when it is not a terminal. */
 int		 repl_width(struct repl *);
 
