@@ -25,14 +25,19 @@ struct cmd {
 	const char	*alias;		/* or NULL */
 	int		 minargs;
 	int		 maxargs;	/* -1: any number */
-	const char	*usage;		/* "similar VAR LABEL [K] [--metric M]" */
+	/* "similar VAR LABEL [K] [--metric M]" */
+	const char	*usage;
 	const char	*help;		/* one line */
-	const char	*opts;		/* "metric:,with-na": with a colon an
-					   option takes a value, else a flag */
-	const char	*complete;	/* per word: v var, l label, m model,
-					   c command, f file, - nothing */
+	/* "metric:,with-na": with a colon an option takes a value */
+	const char	*opts;
+	/*
+	 * What each word completes to: v var, l label, m model, c command,
+	 * f file, - nothing.
+	 */
+	const char	*complete;
 	int		(*fn)(struct repl *, struct cmd_args *);
-	int		 lua_ref;	/* a Lua command's function, or -1 */
+	/* A Lua command's function in the registry, or -1. */
+	int		 lua_ref;
 };
 
 /* Looks a command up by name or alias. */

@@ -12,8 +12,10 @@
 
 struct import_opts {
 	const char	*vocab;		/* --vocab FILE, or NULL */
-	const char	*labels;	/* labels for .npy or projector vectors */
-	const char	*name;		/* model name; NULL: the file's stem */
+	/* labels for .npy or projector vectors */
+	const char	*labels;
+	/* Model name; NULL: the file's stem. */
+	const char	*name;
 	int		 progress;	/* report progress on stderr */
 };
 

@@ -63,29 +63,39 @@ struct emb_backing {
 };
 
 struct emb {
-	char		*name;		/* "workclass", "users", "items" */
+	/* "workclass", "users", "items". */
+	char		*name;
 	enum emb_role	 role;
-	char		*weight_name;	/* original tensor name, or NULL */
-	char		*bias_name;	/* original bias tensor name, or NULL */
+	/* Original tensor name, or NULL. */
+	char		*weight_name;
+	/* Original bias tensor name, or NULL. */
+	char		*bias_name;
 	size_t		 rows;
 	size_t		 dim;
-	long		 na_row;	/* 0 for fastai's #na#, -1 if none */
+	/* 0 for fastai's #na#, -1 if none. */
+	long		 na_row;
 	int		 has_bias;
 
-	float		*matrix;	/* rows x dim, row-major, or NULL */
+	/* Rows x dim, row-major, or NULL. */
+	float		*matrix;
 	float		*bias;		/* rows, or NULL */
 
 	/* Labels: one blob of NUL-terminated UTF-8 strings. */
 	char		*label_blob;
-	size_t		*label_off;	/* rows offsets into label_blob */
-	int64_t		*label_hash;	/* row + 1 per slot, 0 empty: store.md */
+	/* Rows offsets into label_blob. */
+	size_t		*label_off;
+	/* Row + 1 per slot, 0 when empty (doc/store-format.md). */
+	int64_t		*label_hash;
 	size_t		 label_nhash;
 
 	struct emb_backing *backing;
-	char		*label_ring[16];	/* single labels read lazily */
+	/* Single labels read lazily. */
+	char		*label_ring[16];
 	size_t		 label_ring_at;
-	float		*unit;		/* cached unit-norm rows, or NULL */
-	double		*norms;		/* cached row norms, or NULL */
+	/* Cached unit-norm rows, or NULL. */
+	float		*unit;
+	/* Cached row norms, or NULL. */
+	double		*norms;
 };
 
 struct model {
@@ -111,7 +121,8 @@ struct model {
 };
 
 struct model_set {
-	char		*path;		/* file it came from, or NULL */
+	/* File it came from, or NULL. */
+	char		*path;
 	size_t		 nmodels;
 	struct model	**models;
 	void		*backing;	/* open store, see store.c */

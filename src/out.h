@@ -50,7 +50,8 @@ struct out_table {
 struct out_doc {
 	size_t		 ntables;
 	struct out_table **tables;
-	char		*note;		/* a line for people only, or NULL */
+	/* A line for people only, or NULL. */
+	char		*note;
 };
 
 const char	*out_format_name(enum out_format);

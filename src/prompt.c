@@ -124,7 +124,8 @@ prompt_line(char *line)
 		return;
 	}
 	util_interrupted = 0;
-	rl_resize_terminal();	/* a view may have seen the window change */
+	/* A view may have seen the window change. */
+	rl_resize_terminal();
 	prompt_set(incomplete);
 	rl_callback_handler_install(prompt_text, prompt_line);
 }

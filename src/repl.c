@@ -109,8 +109,8 @@ repl_lower(int c)
 static size_t
 repl_distance(const char *a, const char *b, size_t cap)
 {
-	size_t	 la = strlen(a), lb = strlen(b), i, j, *row, best, d, prev,
-		 old;
+	size_t	 la = strlen(a), lb = strlen(b), i, j, *row, best, d;
+	size_t	 prev, old;
 
 	if (la > 200 || lb > 200)
 		return (cap + 1);
@@ -125,7 +125,8 @@ repl_distance(const char *a, const char *b, size_t cap)
 		best = row[0];
 		for (j = 1; j <= lb; j++) {
 			old = row[j];
-			d = prev + (repl_lower(a[i - 1]) != repl_lower(b[j - 1]));
+			d = prev + (repl_lower(a[i - 1]) !=
+			    repl_lower(b[j - 1]));
 			if (row[j] + 1 < d)
 				d = row[j] + 1;
 			if (row[j - 1] + 1 < d)

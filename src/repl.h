@@ -16,7 +16,8 @@ struct lua_State;
 
 struct repl {
 	struct model_set *set;		/* the open store, or NULL */
-	struct model	*model;		/* the model commands work on */
+	/* The model commands work on. */
+	struct model	*model;
 	enum out_format	 format;	/* table, tsv, csv or json */
 	int		 interactive;	/* a person at a terminal */
 	int		 color;		/* colours allowed */
