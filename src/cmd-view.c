@@ -34,7 +34,9 @@ cmds_export(struct repl *r, struct cmd_args *a)
 			    "or projector", fs);
 			return (-1);
 		}
-	} else if (export_guess(path, &f) != 0) {
+	} else if (strcmp(path, "-") == 0)
+		f = EXPORT_TSV;
+	else if (export_guess(path, &f) != 0) {
 		repl_error(r, "export: %s: name a .csv, .tsv or .npy file, or "
 		    "give --format", path);
 		return (-1);
@@ -44,7 +46,7 @@ cmds_export(struct repl *r, struct cmd_args *a)
 		free(cause);
 		return (-1);
 	}
-	if (r->interactive) {
+	if (r->interactive && strcmp(path, "-") != 0) {
 		second = export_companion(path, f);
 		fprintf(r->out, "wrote %zu rows x %zu to %s%s%s\n", e->rows,
 		    e->dim, path, second ? " and " : "", second ? second : "");

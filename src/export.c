@@ -251,6 +251,13 @@ export_file(struct emb *e, const char *path, int (*fn)(struct emb *,
 	char	*tmp;
 	int	 ok;
 
+	if (strcmp(path, "-") == 0) {
+		if (fn(e, stdout) != 0 || fflush(stdout) != 0)
+			return (util_fail(cause, "standard output: %s",
+			    util_interrupted ? "interrupted" :
+			    strerror(errno)));
+		return (0);
+	}
 	if ((f = export_open(path, &tmp, cause)) == NULL)
 		return (-1);
 	ok = fn(e, f) == 0;
@@ -286,6 +293,9 @@ export_emb(struct emb *e, const char *path, enum export_format f,
 		return (-1);
 	if (e->has_bias && emb_load_bias(e, cause) != 0)
 		return (-1);
+	if (strcmp(path, "-") == 0 && f != EXPORT_CSV && f != EXPORT_TSV)
+		return (util_fail(cause, "only csv and tsv go to standard "
+		    "output"));
 	switch (f) {
 	case EXPORT_CSV:
 		return (export_file(e, path, export_csv, cause));

@@ -23,7 +23,10 @@ int	 export_guess(const char *, enum export_format *);
 /* The second file a format writes (labels or metadata), or NULL. */
 char	*export_companion(const char *, enum export_format);
 
-/* Writes the embedding; each file goes to a temporary, then a rename. */
+/*
+ * Writes the embedding; each file goes to a temporary, then a rename.
+ * A path of "-" writes CSV or TSV to standard output.
+ */
 int	 export_emb(struct emb *, const char *, enum export_format, char **);
 
 #endif

@@ -235,6 +235,10 @@ def test_export():
         meta = f.read().split("\n")
     t.ok(vec.shape == matrix.shape and meta[0] == "label\trow\tbias" and
          meta[1].split("\t")[0] == "#na#", "the projector pair")
+    rc, out, _ = run(ML, "-c", "export items - --format csv")
+    with open(os.path.join(d, "i.csv"), encoding="utf-8") as f:
+        t.ok(rc == 0 and out == f.read(),
+             "export to - writes the same CSV to standard output")
     rc, _, err = run(ML, "-c", "export items %s/x.bin" % d)
     t.ok(rc == 1 and err.count("\n") == 1 and "--format" in err,
          "an unknown extension is one clear error")
