@@ -7,10 +7,11 @@
  * number of queries, rows 0 onwards), pca (ARG: components), show (ARG: a
  * label), gemm (peak matrix product speed; STORE, MODEL, VAR ignored) or
  * prepare. Each prints "time SECONDS" (the best of several runs: on a
- * shared machine noise only adds time; one run for show and prepare) and then its answer, one item a line. With
- * BENCH_MEMORY_LIMIT set (bytes), the matrix is not loaded beforehand and
- * scans stream it when it is bigger than the limit. A query's time line
- * also gives the peak resident memory in KiB.
+ * shared machine noise only adds time; one run for show and prepare) and
+ * then its answer, one item a line. With BENCH_MEMORY_LIMIT set (bytes),
+ * the matrix is not loaded beforehand and scans stream it when it is
+ * bigger than the limit. A query's time line also gives the peak
+ * resident memory in KiB.
  */
 #include <math.h>
 #include <stdio.h>

@@ -411,6 +411,7 @@ static void
 pca_proj_task(void *arg, int thread, size_t begin, size_t end)
 {
 	struct pca_proj	*p = arg;
+	const float	*x;
 	double		*a, *o;
 	size_t		 t, r0, n, j, c, last, dim = p->dim;
 	int		*bad;
@@ -424,9 +425,10 @@ pca_proj_task(void *arg, int thread, size_t begin, size_t end)
 			return;
 		r0 = p->blk.start + t * p->tile;
 		n = last - r0 < p->tile ? last - r0 : p->tile;
+		x = p->blk.rows + (r0 - p->blk.start) * dim;
 		for (j = 0; j < n; j++) {
-			bad[j] = !pca_shifted(p->blk.rows + (r0 - p->blk.start + j) *
-			    dim, p->r->mean, dim, a + j * dim);
+			bad[j] = !pca_shifted(x + j * dim, p->r->mean, dim,
+			    a + j * dim);
 		}
 		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, p->np,
 		    dim, 1, a, dim, p->dirs, dim, 0, o, p->np);
