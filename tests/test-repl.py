@@ -273,6 +273,23 @@ def test_neighbours():
     t.ok(ok, "--labels and --metric pick the queries and the metric")
 
 
+def test_lua_neighbours():
+    """The Lua batch form equals numpy's top k for every row asked."""
+    labels, matrix, _ = emb(ML, "movielens", "items")
+    rc, out, err = run(ML, "-e", "e = embrepl.var('items') "
+                       "for i, l in ipairs(e:neighbours({'Star Wars (1977)',"
+                       " 5, 1635}, 4, 'dot')) do for _, h in ipairs(l) do "
+                       "print(i, h.row) end end")
+    got = [[int(x.split("\t")[1]) for x in out.split("\n")[4 * i:4 * i + 4]]
+           for i in range(3)]
+    want = [oracle_similar(matrix, q, 4, "dot")[0]
+            for q in (labels.index("Star Wars (1977)"), 5, 1635)]
+    t.ok(rc == 0 and got == want, "e:neighbours equals numpy's top 4 (%s)"
+         % err.strip())
+    rc, out, _ = run(ML, "-e", "print(#embrepl.var('users'):neighbours())")
+    t.ok(rc == 0 and out.strip() == "944", "e:neighbours() asks every row")
+
+
 def test_errors():
     """Each error is one line on stderr and a non-zero status."""
     cases = [
@@ -430,6 +447,7 @@ def main():
     test_adult()
     test_export()
     test_neighbours()
+    test_lua_neighbours()
     test_errors()
     test_piped()
     test_pty()
