@@ -82,7 +82,6 @@ emb_free(struct emb *e)
 	free(e->label_blob);
 	free(e->label_off);
 	free(e->label_hash);
-	free(e->unit);
 	free(e->norms);
 	for (i = 0; i < UTIL_NELEM(e->label_ring); i++)
 		free(e->label_ring[i]);

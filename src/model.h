@@ -92,8 +92,6 @@ struct emb {
 	/* Single labels read lazily. */
 	char		*label_ring[16];
 	size_t		 label_ring_at;
-	/* Cached unit-norm rows, or NULL. */
-	float		*unit;
 	/* Cached row norms, or NULL. */
 	double		*norms;
 };
