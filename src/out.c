@@ -130,7 +130,11 @@ out_table_add(struct out_doc *d, const char *name, const char *const *cols,
 	return (t);
 }
 
-/* The next cell to fill, growing the table by a row when needed. */
+/*
+ * The next cell to fill, growing the table by a row when needed. Room
+ * doubles whenever the row count reaches a power of two, so a table of n
+ * rows costs O(n) copying, not O(n^2).
+ */
 static struct out_cell *
 out_next(struct out_table *t, enum out_type type)
 {
@@ -138,8 +142,9 @@ out_next(struct out_table *t, enum out_type type)
 
 	if (t->at == t->nrows * t->ncols) {
 		t->nrows++;
-		t->cells = xreallocarray(t->cells, t->nrows * t->ncols,
-		    sizeof *t->cells);
+		if ((t->nrows & (t->nrows - 1)) == 0)
+			t->cells = xreallocarray(t->cells, 2 * t->nrows *
+			    t->ncols, sizeof *t->cells);
 		memset(t->cells + t->at, 0, t->ncols * sizeof *t->cells);
 	}
 	c = &t->cells[t->at++];

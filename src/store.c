@@ -43,13 +43,18 @@ struct store_names {
 	size_t		 n;
 };
 
-/* Turns off HDF5's own error printing: causes are ours to tell. */
+/*
+ * Turns off HDF5's own error printing: causes are ours to tell. HDF5 is
+ * also kept from closing files at exit: after a write failed (a full
+ * disk), it would crash there on the file it could not close.
+ */
 static void
 store_quiet(void)
 {
 	static int	 done;
 
 	if (!done) {
+		H5dont_atexit();
 		H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 		done = 1;
 	}
@@ -1462,7 +1467,7 @@ store_sync(const char *path)
 int
 store_write(struct model_set *ms, const char *path, char **cause)
 {
-	hid_t		 f, fcpl, models;
+	hid_t		 f, fcpl, fapl, models;
 	char		*tmp;
 	long long	 version = STORE_VERSION;
 	size_t		 i;
@@ -1478,8 +1483,11 @@ store_write(struct model_set *ms, const char *path, char **cause)
 	fcpl = H5Pcreate(H5P_FILE_CREATE);
 	H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED |
 	    H5P_CRT_ORDER_INDEXED);
-	f = H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
+	fapl = H5Pcreate(H5P_FILE_ACCESS);
+	H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG);
+	f = H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, fapl);
 	H5Pclose(fcpl);
+	H5Pclose(fapl);
 	if (f < 0) {
 		unlink(tmp);
 		free(tmp);

@@ -295,7 +295,8 @@ def cosine_top(m, row, k, rows):
     """numpy's top k cosine neighbours of row among rows, itself left out."""
     q = m[row].astype(numpy.float64)
     mm = m.astype(numpy.float64)
-    s = mm @ q / (numpy.linalg.norm(mm, axis=1) * numpy.linalg.norm(q))
+    with numpy.errstate(invalid="ignore", divide="ignore"):
+        s = mm @ q / (numpy.linalg.norm(mm, axis=1) * numpy.linalg.norm(q))
     cand = [r for r in rows if r != row]
     cand.sort(key=lambda r: (-s[r], r))
     return [(r, s[r]) for r in cand[:k]]
@@ -456,6 +457,282 @@ def test_shapes():
          "one column: show gives the row")
 
 
+# --- files that change, fill up, die or may not be written -------------
+
+def test_replaced_while_read():
+    """A store renamed over while embrepl reads it: the old file serves."""
+    rng = numpy.random.default_rng(3)
+    old = rng.standard_normal((500, 8)).astype("f4")
+    p = write_store("live.h5", [ee.Embedding("v", "vector", matrix=old)])
+    proc = subprocess.Popen([EMBREPL, "-f", "tsv", p], env=ENV,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    want = [r for r, _ in cosine_top(old, 42, 5, range(500))]
+    got = []
+    for i in range(6):
+        proc.stdin.write(b"similar v #42 5\n")
+        proc.stdin.flush()
+        lines = [proc.stdout.readline() for _ in range(6)]
+        got.append([int(x.split(b"\t")[1]) for x in lines[1:]
+                    if x.count(b"\t") == 3])
+        new = rng.standard_normal((300 + i, 8)).astype("f4")
+        write_store("live.h5", [ee.Embedding("v", "vector", matrix=new)])
+    proc.stdin.write(b"show v #499\n")
+    proc.stdin.close()
+    rest = proc.stdout.read().splitlines()
+    err = proc.stderr.read()
+    rc = proc.wait(timeout=120)
+    t.ok(rc == 0 and all(g == want for g in got),
+         "six queries while the file is replaced six times answer from the "
+         "file opened (%s)" % (err[:120] or got[-1]))
+    vec = [float(x) for x in rest[1].split(b"\t")[3:]] if rest else []
+    t.ok(rc == 0 and len(vec) == 8 and
+         (numpy.array(vec, "f4") == old[499]).all(),
+         "row 499 of the opened file, which the new file lacks, still "
+         "reads")
+    rc, out, err = run(p, "-c", "vars")
+    t.ok(rc == 0 and b"305" in out, "a new run sees the new file")
+
+
+def limit_fsize(nbytes):
+    """A preexec_fn that limits the size of files the child writes."""
+    def set_limit():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (nbytes, nbytes))
+    return set_limit
+
+
+def import_fixture(stem, rows, dim):
+    """A .npy to import and an existing store to import over.
+
+    Returns the two paths and the store's SHA-256.
+    """
+    npy = path(stem + ".npy")
+    numpy.save(npy, numpy.random.default_rng(rows).standard_normal(
+        (rows, dim)).astype("f4"))
+    target = path(stem + ".h5")
+    shutil.copy(os.path.join(HERE, "..", "examples", "movielens.h5"),
+                target)
+    return npy, target, sha(target)
+
+
+def test_full_disk():
+    """A full disk fails import and export cleanly; the old file stays."""
+    npy, target, before = import_fixture("full", 100000, 32)
+    rc, out, err = run("import", npy, "-o", target,
+                       preexec=limit_fsize(1 << 20))
+    t.ok(rc == 1 and err.startswith(b"embrepl: ") and
+         err.count(b"\n") == 1, "import past a file size limit fails in "
+         "one line: %s" % err.strip()[:100])
+    t.ok(sha(target) == before and not leftovers(TMP, "full.h5"),
+         "the old store is intact and no temporary is left")
+    csvp = path("full.csv")
+    with open(csvp, "w") as f:
+        f.write("old\n")
+    rc, out, err = run(target, "-c", "export items %s" % csvp,
+                       preexec=limit_fsize(100000))
+    t.ok(rc == 1 and b"too large" in err and open(csvp).read() == "old\n"
+         and not leftovers(TMP, "full.csv"),
+         "export past the limit fails, the old file intact: %s" %
+         err.strip()[:100])
+    rc, out, err = run(target, "-c", "neighbours items %s" % csvp,
+                       preexec=limit_fsize(10000))
+    t.ok(rc == 1 and open(csvp).read() == "old\n" and
+         not leftovers(TMP, "full.csv"), "so does neighbours")
+    mnt = path("tiny")
+    os.mkdir(mnt)
+    if os.geteuid() != 0 or subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", mnt],
+            capture_output=True).returncode != 0:
+        t.skip("import onto a full tmpfs", "cannot mount a tmpfs here")
+        return
+    try:
+        target = os.path.join(mnt, "s.h5")
+        with open(target, "wb") as f:
+            f.write(b"precious")
+        rc, out, err = run("import", npy, "-o", target)
+        t.ok(rc == 1 and open(target, "rb").read() == b"precious" and
+             os.listdir(mnt) == ["s.h5"], "import onto a full tmpfs fails,"
+             " the old file intact, no temporary: %s" % err.strip()[:80])
+    finally:
+        subprocess.run(["umount", mnt])
+
+
+def kill_when_temp(args, directory, stem):
+    """Start embrepl, SIGKILL it once its temporary file has data."""
+    proc = subprocess.Popen([EMBREPL] + args, env=ENV,
+                            stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    seen = False
+    for _ in range(3000):
+        tmp = leftovers(directory, stem)
+        if tmp and os.path.getsize(os.path.join(directory, tmp[0])) > 0:
+            seen = True
+            break
+        if proc.poll() is not None:
+            break
+        time.sleep(0.005)
+    proc.kill()
+    proc.wait()
+    return seen
+
+
+def test_killed():
+    """SIGKILL during import and export leaves the target untouched."""
+    npy, target, before = import_fixture("kill", 400000, 64)
+    rng = numpy.random.default_rng(9)
+    seen = kill_when_temp(["import", npy, "-o", target], TMP, "kill.h5")
+    t.ok(seen and sha(target) == before,
+         "SIGKILL while import writes: the old store is untouched")
+    rc, out, err = run(target, "-c", "similar items #1 3")
+    t.ok(rc == 0, "and it still opens")
+    for n in leftovers(TMP, "kill.h5"):
+        os.unlink(os.path.join(TMP, n))
+    src = write_store("killsrc.h5", [ee.Embedding(
+        "v", "vector", matrix=rng.standard_normal((400000, 64)).astype(
+            "f4"))])
+    out = path("kill.csv")
+    with open(out, "w") as f:
+        f.write("old\n")
+    seen = kill_when_temp([src, "-c", "export v %s" % out], TMP, "kill.csv")
+    t.ok(seen and open(out).read() == "old\n",
+         "SIGKILL while export writes: the old file is untouched")
+
+
+def test_read_only():
+    """A directory the user may not write to: clear errors, nothing lost."""
+    ro = path("ro")
+    os.mkdir(ro)
+    store = os.path.join(ro, "s.h5")
+    shutil.copy(os.path.join(HERE, "..", "examples", "movielens.h5"), store)
+    os.chmod(ro, 0o555)
+    os.chmod(TMP, 0o755)
+    prefix = []
+    if os.geteuid() == 0:
+        if shutil.which("setpriv") is None:
+            t.skip("read-only directory", "root, and no setpriv")
+            return
+        prefix = ["setpriv", "--reuid=65534", "--regid=65534",
+                  "--clear-groups"]
+        logs = os.environ.get("SANITIZER_LOGS")
+        if logs and os.path.isdir(logs):
+            os.chmod(logs, 0o1777)
+    probe = subprocess.run(prefix + [EMBREPL, "--version"], env=ENV,
+                           capture_output=True)
+    if probe.returncode != 0:
+        t.skip("read-only directory", "nobody cannot run %s" % EMBREPL)
+        return
+    env = dict(ENV, HOME=ro)
+
+    def run_as(*args):
+        p = subprocess.run(prefix + [EMBREPL] + list(args), env=env,
+                           capture_output=True, timeout=120)
+        return p.returncode, p.stdout, p.stderr
+    rc, out, err = run_as(store, "-c", "similar items #1 3")
+    t.ok(rc == 0, "a store in a read-only directory reads")
+    before = sha(store)
+    for c, what in (("import %s -o %s" % (store, store), "import"),
+                    ("export items %s/x.csv" % ro, "export"),
+                    ("neighbours items %s/n.tsv" % ro, "neighbours")):
+        args = c.split() if what == "import" else [store, "-c", c]
+        rc, out, err = run_as(*args)
+        t.ok(rc == 1 and b"Permission denied" in err and
+             err.count(b"\n") == 1, "%s into a read-only directory: %s" %
+             (what, err.strip()[:100]))
+    t.ok(sha(store) == before and sorted(os.listdir(ro)) == ["s.h5"],
+         "nothing was written there and the store is unchanged")
+    rc, out, err = run_as(store, "-c", "vars")
+    t.ok(rc == 0, "no history file in a read-only HOME stops a -c run")
+    os.chmod(ro, 0o755)
+
+
+# --- sizes ----------------------------------------------------------------
+
+RSS_HELPER = """
+import os, subprocess, sys
+p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+_, status, usage = os.wait4(p.pid, 0)
+sys.stdout.write("%d %d" % (os.waitstatus_to_exitcode(status),
+                            usage.ru_maxrss))
+"""
+
+
+def wait_rss(args):
+    """Run embrepl; return (status, stderr, peak resident KiB).
+
+    A small Python starts it: a child forked from this process, which has
+    numpy and h5py loaded, would count their pages as its own peak.
+    """
+    p = subprocess.run([sys.executable, "-S", "-c", RSS_HELPER, EMBREPL] +
+                       args, env=ENV, capture_output=True, timeout=120)
+    rc, rss = (int(x) for x in p.stdout.split())
+    return rc, p.stderr, rss
+
+
+def test_lying_headers():
+    """Headers that declare more data than the file holds are refused."""
+    npy = path("lie.npy")
+    hdr = ("{'descr': '<f4', 'fortran_order': False, "
+           "'shape': (1000000000000, 64), }")
+    hdr += " " * (63 - (len(hdr) + 10) % 64) + "\n"
+    with open(npy, "wb") as f:
+        f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(hdr)) +
+                hdr.encode() + b"\0" * 256)
+    w2v = path("lie.bin")
+    with open(w2v, "wb") as f:
+        f.write(b"1000000000 300\n" + b"w " + b"\0" * 1200)
+    store = write_store("lie.h5", [ee.Embedding(
+        "v", "vector", matrix=numpy.eye(3, dtype="f4"))])
+    with h5py.File(store, "r+") as f:
+        g = f["models/m/embeddings/v"]
+        for name in ("matrix", "labels", "label_index"):
+            del g[name]
+        n = 10 ** 9
+        g.create_dataset("matrix", shape=(n, 64), dtype="f4",
+                         chunks=(256, 64))
+        g.create_dataset("labels", shape=(n,), chunks=(1024,),
+                         dtype=h5py.string_dtype("utf-8"))
+        g.create_dataset("label_index", shape=(1 << 31,), dtype="i8",
+                         chunks=(512,))
+    files = [("store", store), ("npy", npy), ("word2vec binary", w2v)]
+    try:
+        files.append(("torch", lying_torch()))
+    except ImportError:
+        t.skip("torch header", "python3 has no torch")
+    for what, p in files:
+        rc, err, rss = wait_rss([p, "-c", "vars"])
+        t.ok(rc == 1 and err.count(b"\n") == 1 and rss < 300 * 1024,
+             "%s declaring 4 TB in %d bytes: refused using %d MiB (%s)" %
+             (what, os.path.getsize(p), rss // 1024, err.strip()[:100]))
+
+
+def lying_torch():
+    """A torch zip whose storage declares 10^12 floats and holds 16."""
+    import collections
+    import torch
+    sentinel = object()
+
+    class Tensor:
+        def __reduce__(self):
+            return (torch._utils._rebuild_tensor_v2,
+                    (sentinel, 0, (10 ** 6, 10 ** 6), (10 ** 6, 1), False,
+                     collections.OrderedDict()))
+
+    class Pickler(pickle.Pickler):
+        def persistent_id(self, obj):
+            if obj is sentinel:
+                return ("storage", torch.FloatStorage, "0", "cpu", 10 ** 12)
+            return None
+    buf = io.BytesIO()
+    Pickler(buf, protocol=2).dump(collections.OrderedDict(
+        [("embeds.0.weight", Tensor())]))
+    p = path("lie.pth")
+    with zipfile.ZipFile(p, "w") as z:
+        z.writestr("lie/data.pkl", buf.getvalue())
+        z.writestr("lie/data/0", b"\0" * 64)
+        z.writestr("lie/version", b"3\n")
+    return p
+
+
 def main():
     """Run every case; remove the temporary files."""
     try:
@@ -467,6 +744,11 @@ def main():
         test_views(store)
         test_nonfinite()
         test_shapes()
+        test_replaced_while_read()
+        test_full_disk()
+        test_killed()
+        test_read_only()
+        test_lying_headers()
     finally:
         if not os.environ.get("KEEP"):
             shutil.rmtree(TMP, ignore_errors=True)
