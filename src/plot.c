@@ -690,14 +690,18 @@ plot_canvas_line(const struct plot_canvas *c, int row)
 char *
 plot_title(const struct plot_map *m)
 {
-	const char *name = m->e != NULL ? m->e->name : "map";
+	char	*name, *s;
 
+	name = text_escape(m->e != NULL ? m->e->name : "map");
 	if (m->ratio_x > 0 || m->ratio_y > 0)
-		return (xasprintf("%s: PC%d (%.1f%%) across, PC%d (%.1f%%) "
-		    "up", name, m->cx + 1, 100 * m->ratio_x, m->cy + 1,
-		    100 * m->ratio_y));
-	return (xasprintf("%s: PC%d across, PC%d up", name, m->cx + 1,
-	    m->cy + 1));
+		s = xasprintf("%s: PC%d (%.1f%%) across, PC%d (%.1f%%) up",
+		    name, m->cx + 1, 100 * m->ratio_x, m->cy + 1,
+		    100 * m->ratio_y);
+	else
+		s = xasprintf("%s: PC%d across, PC%d up", name, m->cx + 1,
+		    m->cy + 1);
+	free(name);
+	return (s);
 }
 
 /* How many outermost points a map of cols x rows labels. */

@@ -199,7 +199,7 @@ static void
 ui_nbr_draw(struct ui_nbr *n)
 {
 	const char	*l;
-	char		*s, *safe, num[64];
+	char		*s, *safe, *name, num[64];
 	size_t		 i, page;
 	int		 y, numw, labw, x, barw;
 	attr_t		 a;
@@ -213,10 +213,12 @@ ui_nbr_draw(struct ui_nbr *n)
 
 	l = emb_label(n->e, n->row);
 	safe = ui_term_safe(l != NULL ? l : "?", COLS / 2);
+	name = text_escape(n->e->name);
 	s = xasprintf(" neighbours of %s (row %zu) in %s, %s, k %zu", safe,
-	    n->row, n->e->name, knn_metric_name(n->ctx->metric), n->ctx->k);
+	    n->row, name, knn_metric_name(n->ctx->metric), n->ctx->k);
 	ui_term_text(0, 0, s, COLS, ui_term_attr(UI_C_TITLE));
 	free(s);
+	free(name);
 	free(safe);
 	s = xasprintf("%3s %*s  %-*s %9s", "#", numw, "row", labw, "label",
 	    "score");
@@ -616,16 +618,18 @@ ui_view_layout(struct ui_view *v, struct ui_view_cols *c)
 static void
 ui_view_head(struct ui_view *v, const struct ui_view_cols *c)
 {
-	char	*s, *sort, h[32];
+	char	*s, *sort, *name, h[32];
 	size_t	 d;
 	int	 x;
 
 	sort = ui_view_sort_name(v);
+	name = text_escape(v->e->name);
 	s = xasprintf(" %s: %zu rows x %zu dimensions%s  sorted by %s%s",
-	    v->e->name, v->e->rows, v->e->dim, v->e->has_bias ? ", bias" : "",
+	    name, v->e->rows, v->e->dim, v->e->has_bias ? ", bias" : "",
 	    sort, v->heat ? "  heat map" : "");
 	ui_term_text(0, 0, s, COLS, ui_term_attr(UI_C_TITLE));
 	free(s);
+	free(name);
 	free(sort);
 
 	move(1, 0);

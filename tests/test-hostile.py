@@ -52,6 +52,7 @@ HOSTILE = ["#na#", "clear\x1b[2Jscreen", "clip\x1b]52;c;ZXZpbA==\x07",
            "cr\rx", "del\x7fx", "csi\u009b31m", "abc\u202egnp.exe",
            "isolate\u2067x\u2069", "zw\u200bj", "L" * 5000 + "\x1b[5m",
            "alpha", "beta", "gamma", "delta"]
+ODD = "e\x1b[31mred\u202ex"
 
 
 def path(name):
@@ -110,7 +111,7 @@ def hostile_store():
     words = ee.Embedding("words", "item", labels=HOSTILE, na_row=0,
                          matrix=rng.standard_normal((n, 4)).astype("f4"),
                          bias=rng.standard_normal(n).astype("f4"))
-    odd = ee.Embedding("e\x1b[31mred", "user", labels=["a", "b\x1b[1m"],
+    odd = ee.Embedding(ODD, "user", labels=["a", "b\x1b[1m"],
                        matrix=rng.standard_normal((2, 3)).astype("f4"))
     return write_store("hostile.h5", [words, odd], kind="collab",
                        model="m\x1b]2;pwned\x07")
@@ -121,8 +122,8 @@ def test_outputs(store):
     cmds = ["models", "vars", "info", "labels words", "show words #1 #2 #13",
             "similar words alpha 17", "similar words #3 17 --metric dot",
             "pca words 2 --top 17", "bias words 17", "labels words *l*",
-            "plot words", "view words", "labels e\x1b[31mred",
-            "view e\x1b[31mred"]
+            "plot words", "view words", "labels " + ODD, "view " + ODD,
+            "plot " + ODD]
     for fmt in ("table", "tsv", "csv", "json"):
         bad = []
         for c in cmds:
@@ -273,6 +274,12 @@ def test_views(store):
         screens.append(raw)
         tmux(sock, "send-keys", "-t", "h", "q")
         time.sleep(1)
+    for c in ("view", "plot"):
+        tmux(sock, "send-keys", "-t", "h", c + " e", "Tab", "Enter")
+        time.sleep(2)
+        screens.append(tmux(sock, "capture-pane", "-p", "-e", "-t", "h"))
+        tmux(sock, "send-keys", "-t", "h", "q")
+        time.sleep(1)
     tmux(sock, "send-keys", "-t", "h", "bias words 3", "Enter")
     time.sleep(1)
     title = tmux(sock, "display-message", "-p", "#{pane_title}")
@@ -287,6 +294,10 @@ def test_views(store):
          buffers.strip())
     t.ok(all("\x1b]" not in s and "\x1b[2J" not in s for s in screens),
          "capture-pane -e shows no OSC or clear-screen from a label")
+    t.ok("e\\x1b[31mred\\u{202e}x" in screens[4] and
+         "e\\x1b[31mred\\u{202e}x" in screens[5] and
+         all("\u202e" not in s for s in screens),
+         "a hostile variable name is escaped in the titles of view and plot")
 
 
 # --- numbers that are not numbers --------------------------------------
