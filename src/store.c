@@ -32,7 +32,8 @@ struct store_file {
 struct store_emb {
 	struct store_file *sf;
 	char		*group;		/* /models/M/embeddings/V */
-	hid_t		 index;		/* label_index, opened on first find */
+	/* The label_index dataset, opened on first find. */
+	hid_t		 index;
 	hid_t		 labels;
 	unsigned long long slots;
 };
