@@ -1185,6 +1185,13 @@ store_fetch_weight(struct model_set *src, struct model *m,
 	path = xasprintf("/models/%s/weights/%s", m->name, w->name);
 	d = H5Dopen2(sf->file, path, H5P_DEFAULT);
 	free(path);
+	/* Refuse sizes the file cannot hold (deflate packs 1032:1 at most). */
+	if (d >= 0 && bytes / (store_is_filtered(d) ? 1032 : 1) > sf->size) {
+		util_fail(cause, "weight %s: %zu bytes cannot come from a file "
+		    "of %llu", w->name, bytes, sf->size);
+		H5Dclose(d);
+		return (NULL);
+	}
 	data = xmalloc(bytes);
 	if (d < 0 || H5Dread(d, store_weight_type(w->type), H5S_ALL, H5S_ALL,
 	    H5P_DEFAULT, data) < 0) {
