@@ -13,7 +13,8 @@ PYTHON3=${PYTHON3:-/usr/bin/python3}
 export top_srcdir top_builddir EMBREPL PYTHON3
 
 if ! command -v "$VALGRIND" >/dev/null 2>&1; then
-	echo "1..0 # SKIP valgrind not found: install the Debian package valgrind"
+	echo "1..0 # SKIP valgrind not found: install the Debian package" \
+	    "valgrind"
 	exit 0
 fi
 if grep -q __asan_init "$EMBREPL" 2>/dev/null; then
@@ -26,16 +27,21 @@ trap 'rm -rf "$tmp"' EXIT
 n=0
 failed=0
 
-# Runs "$@" under memcheck; the log of a failure is shown.
+# Runs "$@" under memcheck; the log of a failure is shown. FSIZE, when
+# set, limits the size of files written (in blocks of 512 bytes).
 vg() {
 	name=$1
 	shift
 	n=$((n + 1))
-	"$VALGRIND" -q --error-exitcode=99 --leak-check=full \
-	    --errors-for-leak-kinds=definite,possible \
-	    --show-leak-kinds=definite,possible \
-	    --suppressions="$top_srcdir/tests/valgrind.supp" \
-	    --log-file="$tmp/vg.log" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+	(
+		[ -z "$FSIZE" ] || ulimit -f "$FSIZE"
+		exec "$VALGRIND" -q --error-exitcode=99 --leak-check=full \
+		    --errors-for-leak-kinds=definite,possible \
+		    --show-leak-kinds=definite,possible \
+		    --suppressions="$top_srcdir/tests/valgrind.supp" \
+		    --log-file="$tmp/vg.log" "$@" >"$tmp/out" 2>"$tmp/err" \
+		    </dev/null
+	)
 	rc=$?
 	if [ "$rc" -eq 99 ] || [ -s "$tmp/vg.log" ]; then
 		echo "not ok $n - $name"
@@ -56,7 +62,8 @@ vg "models" $E "$ML" -c models -c vars -c info
 vg "labels with a pattern, json" $E "$ML" -f json -c 'labels items /^star/'
 vg "show" $E "$ML" -c 'show items "Star Wars (1977)" #1'
 vg "similar, three metrics" $E "$ML" -c 'similar items "Star Wars (1977)" 5' \
-    -c 'similar items #3 5 --metric euclidean' -c 'similar items #3 --metric dot'
+    -c 'similar items #3 5 --metric euclidean' \
+    -c 'similar items #3 --metric dot'
 vg "similar streamed" $E -M 64K "$ML" -c 'similar items #7 5'
 vg "pca" $E "$ML" -c 'pca items 3 --top 4'
 vg "pca streamed" $E -M 64K "$ML" -c 'pca items 2'
@@ -67,7 +74,8 @@ vg "tabular model" $E "$ADULT" -c vars -c 'similar education #3 3' \
 vg "neighbours" $E "$ML" -c "neighbours items $tmp/nb.tsv --k 3"
 vg "export csv" $E "$ML" -c "export items $tmp/items.csv"
 vg "export npy" $E "$ML" -c "export items $tmp/items.npy"
-vg "export projector" $E "$ML" -c "export items $tmp/items.tsv --format projector"
+vg "export projector" $E "$ML" \
+    -c "export items $tmp/items.tsv --format projector"
 vg "import npy" $E import "$tmp/items.npy" --labels "$tmp/items.labels.txt" \
     -o "$tmp/npy.h5"
 vg "import projector" $E import "$tmp/items.tsv" --labels \
@@ -78,6 +86,13 @@ vg "lua" $E "$ML" -e 'e = embrepl.model():var("items")' \
     -e 'print(e:row("Star Wars (1977)"))'
 vg "plot as text" $E "$ML" -c 'plot items'
 vg "view piped" $E "$ML" -c 'view items'
+FSIZE=200 vg "import past a file size limit" $E import "$tmp/items.npy" \
+    --labels "$tmp/items.labels.txt" -o "$tmp/npy.h5"
+printf '3 2\ncaf\351 1 0\nx\033[2J\033]52;c;eA==\007 0 1\n\342\200\256y 1 1\n' \
+    >"$tmp/w.txt"
+vg "import hostile labels" $E import "$tmp/w.txt" -o "$tmp/w.h5"
+vg "hostile labels, json and table" $E "$tmp/w.h5" -f json -c 'labels words' \
+    -c 'format table' -c 'similar words #0 2' -c 'show words "x"'
 vg "missing file" $E "$tmp/none.h5" -c models
 vg "bad command" $E "$ML" -c 'frobnicate' -c 'similar nosuch x'
 
