@@ -89,7 +89,12 @@ def stty_saved(name):
     """Save the pane's terminal settings to a file; return them."""
     p = os.path.join(TMP, name)
     shell_line("stty -g > %s; echo sa''ved-%s" % (p, name), "saved-" + name)
+    end = time.time() + 10
+    while not os.path.exists(p) and time.time() < end:
+        time.sleep(0.2)
     time.sleep(0.3)
+    if not os.path.exists(p):
+        return "(the shell did not answer)"
     with open(p) as f:
         return f.read().strip()
 
@@ -97,8 +102,11 @@ def stty_saved(name):
 def start_session(store):
     """A fresh tmux server running sh, 80 x 24."""
     tmux("kill-server")
+    end = time.time() + 10
+    while tmux("list-sessions") and time.time() < end:
+        time.sleep(0.1)
     tmux("new-session", "-d", "-s", "s", "-x", "80", "-y", "24", "sh")
-    wait_for(lambda s: "$" in s, 10)
+    wait_for(lambda s: "$" in s, 30)
     keys("clear", "Enter")
 
 
