@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,10 +180,26 @@ store_attr_long(hid_t obj, const char *name, long *out)
 {
 	double	 v;
 
-	if (store_attr_doubles(obj, name, &v, 1) != 1)
+	if (store_attr_doubles(obj, name, &v, 1) != 1 ||
+	    !(v > -9.2e18 && v < 9.2e18))
 		return (-1);
 	*out = (long)v;
 	return (0);
+}
+
+/* The size of the file an object lives in, or the most if unknown. */
+static unsigned long long
+store_file_size(hid_t obj)
+{
+	hid_t	 f;
+	hsize_t	 size;
+
+	if ((f = H5Iget_file_id(obj)) < 0)
+		return (ULLONG_MAX);
+	if (H5Fget_filesize(f, &size) < 0)
+		size = ULLONG_MAX;
+	H5Fclose(f);
+	return (size);
 }
 
 /* Reads a one-dimensional string dataset into n new strings. */
@@ -206,6 +223,11 @@ store_read_strings(hid_t d, size_t *n, char **cause)
 	}
 	H5Sget_simple_extent_dims(s, dims, NULL);
 	*n = dims[0];
+	/* A row takes a byte at least, and deflate packs 1032:1 at most. */
+	if (*n / 1032 > store_file_size(d)) {
+		util_fail(cause, "%zu strings cannot come from this file", *n);
+		goto out;
+	}
 	if (H5Tis_variable_str(t) > 0) {
 		mt = H5Tcopy(H5T_C_S1);
 		H5Tset_size(mt, H5T_VARIABLE);
