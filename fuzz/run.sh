@@ -92,6 +92,11 @@ for t in $FUZZ_TARGETS; do
 	    -print_final_stats=1 -close_fd_mask=2 \
 	    -artifact_prefix="$crashes/" $dict ${FUZZ_FLAGS:-} \
 	    "$corpus") >"$log" 2>&1 || rc=$?
+	# A target that crashed left its named file (fuzz_named_file).
+	for f in /dev/shm/embrepl-fuzz-*.h5 /tmp/embrepl-fuzz-*.h5; do
+		pid=${f##*-}
+		[ -f "$f" ] && ! kill -0 "${pid%.h5}" 2>/dev/null && rm -f "$f"
+	done
 	last=$(grep -E '^#[0-9]+' "$log" | tail -n 1)
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
 	[ -z "$runs" ] && runs=$(echo "$last" | sed 's/^#\([0-9]*\).*/\1/')
