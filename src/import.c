@@ -20,8 +20,14 @@
 
 #include "import.h"
 #include "import-text.h"
+#include "probe.h"
 #include "store.h"
 #include "util.h"
+
+/* A probed HDF5 file this small is read whole in the child. */
+#define IMPORT_PROBE_FULL	(256LL << 20)
+/* How long the child may take before the file counts as hanging. */
+#define IMPORT_PROBE_SECONDS	20
 
 enum import_kind {
 	IMPORT_NONE,
@@ -273,9 +279,10 @@ import_prefix(enum import_kind k, char **cause)
 	*cause = s;
 }
 
-/* Sniffs the file's format and reads it (a store is opened lazily). */
-struct model_set *
-import_open(const char *path, const struct import_opts *opts, char **cause)
+/* Sniffs the file's format and reads it, in this process. */
+static struct model_set *
+import_open_here(const char *path, const struct import_opts *opts,
+    char **cause)
 {
 	struct model_set	*ms = NULL;
 	enum import_kind	 k;
@@ -328,4 +335,55 @@ import_open(const char *path, const struct import_opts *opts, char **cause)
 		return (NULL);
 	}
 	return (ms);
+}
+
+/*
+ * The child's part of opening an HDF5 file: the same open, then, for a
+ * file of at most IMPORT_PROBE_FULL bytes, every matrix, label and bias.
+ */
+static int
+import_probe(const char *path, void *arg, char **cause)
+{
+	const struct import_opts *opts = arg;
+	struct model_set	*ms;
+	struct emb		*e;
+	struct stat		 st;
+	size_t			 i, j;
+
+	if ((ms = import_open_here(path, opts, cause)) == NULL)
+		return (-1);
+	if (stat(path, &st) != 0 || st.st_size > IMPORT_PROBE_FULL)
+		return (0);
+	for (i = 0; i < ms->nmodels; i++) {
+		for (j = 0; j < ms->models[i]->nemb; j++) {
+			e = ms->models[i]->embs[j];
+			if (emb_load(e, cause) != 0 ||
+			    emb_load_labels(e, cause) != 0 ||
+			    (e->has_bias && emb_load_bias(e, cause) != 0))
+				return (-1);
+		}
+	}
+	return (0);
+}
+
+/*
+ * Sniffs the file's format and reads it (a store is opened lazily). An
+ * HDF5 file is read in a child process first (probe.h): the HDF5 library
+ * can crash on a damaged file, and embrepl must not.
+ */
+struct model_set *
+import_open(const char *path, const struct import_opts *opts, char **cause)
+{
+	struct stat	 st;
+	int		 fd, hdf5 = 0;
+
+	if ((fd = open(path, O_RDONLY)) != -1) {
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+			hdf5 = import_is_hdf5(fd, st.st_size);
+		close(fd);
+	}
+	if (hdf5 && probe_run(path, import_probe, (void *)opts, IMPORT_PROBE_SECONDS,
+	    cause) != 0)
+		return (NULL);
+	return (import_open_here(path, opts, cause));
 }

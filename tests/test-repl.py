@@ -311,6 +311,15 @@ def test_errors():
     rc, _, err = run(os.path.join(TMP, "missing.h5"), "-c", "vars")
     t.ok(rc == 1 and err.startswith("embrepl: ") and "missing.h5" in err
          and err.count("\n") == 1, "a missing store: one line, status 1")
+    damaged = os.path.join(TOP, "tests", "damaged", "hdf5-segfault.h5")
+    rc, _, err = run(damaged, "-c", "models")
+    t.ok(rc == 1 and err.startswith("embrepl: ") and "damaged" in err and
+         err.count("\n") == 1,
+         "a store that crashes HDF5 itself is refused: '%s'" % err.strip())
+    rc, out, err = run(ML, "-e", "print(embrepl.open('%s'))" % damaged,
+                       "-c", "bias items 1")
+    t.ok(rc == 0 and out.startswith("nil\t") and "damaged" in out and
+         "lowest" in out, "from Lua too, and the session goes on")
     bad = os.path.join(TMP, "bad.h5")
     with open(bad, "w") as f:
         f.write("not a model\n")

@@ -1,0 +1,114 @@
+/*
+ * probe.c: trying a risky read in a child process first.
+ */
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "probe.h"
+#include "util.h"
+
+#define PROBE_MAXMSG	4096
+
+/* The child: runs the work and writes its cause, if any, to the pipe. */
+static void
+probe_child(int fd, const char *path, probe_fn *fn, void *arg)
+{
+	char	*why = NULL;
+	size_t	 len, off = 0;
+	ssize_t	 n;
+
+	if (fn(path, arg, &why) == 0)
+		_exit(0);
+	if (why != NULL) {
+		len = strlen(why);
+		while (off < len && (n = write(fd, why + off, len - off)) > 0)
+			off += n;
+	}
+	_exit(1);
+}
+
+/* Reads what the child says until it closes the pipe or time is up. */
+static int
+probe_listen(int fd, unsigned seconds, char *msg, size_t *len)
+{
+	struct pollfd	 pfd = { fd, POLLIN, 0 };
+	time_t		 end = time(NULL) + seconds;
+	ssize_t		 n;
+	int		 left;
+
+	for (;;) {
+		if (util_interrupted)
+			return (-2);
+		left = (int)(end - time(NULL));
+		if (left <= 0)
+			return (-1);
+		if (poll(&pfd, 1, left > 1 ? 1000 : left * 1000) < 0) {
+			if (errno == EINTR)
+				continue;
+			return (-1);
+		}
+		if (pfd.revents == 0)
+			continue;
+		n = read(fd, msg + *len, PROBE_MAXMSG - 1 - *len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return (0);
+		*len += n;
+		if (*len == PROBE_MAXMSG - 1)
+			return (0);
+	}
+}
+
+/* Runs fn(path, arg) in a child process, within seconds. */
+int
+probe_run(const char *path, probe_fn *fn, void *arg, unsigned seconds,
+    char **cause)
+{
+	char	 msg[PROBE_MAXMSG];
+	size_t	 len = 0;
+	pid_t	 pid;
+	int	 fds[2], heard, status;
+
+	if (pipe(fds) != 0)
+		return (util_fail(cause, "cannot make a pipe: %s",
+		    strerror(errno)));
+	fflush(NULL);
+	if ((pid = fork()) == -1) {
+		close(fds[0]);
+		close(fds[1]);
+		return (util_fail(cause, "cannot fork: %s", strerror(errno)));
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		probe_child(fds[1], path, fn, arg);
+	}
+	close(fds[1]);
+	heard = probe_listen(fds[0], seconds, msg, &len);
+	close(fds[0]);
+	if (heard != 0)
+		kill(pid, SIGKILL);
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	msg[len] = '\0';
+	if (heard == -2)
+		return (util_fail(cause, "interrupted"));
+	if (heard == -1)
+		return (util_fail(cause, "reading it did not finish in %u s "
+		    "(a damaged HDF5 file?)", seconds));
+	if (WIFSIGNALED(status))
+		return (util_fail(cause, "damaged: the HDF5 library crashed "
+		    "reading it (signal %d)", WTERMSIG(status)));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return (util_fail(cause, "%s", len > 0 ? msg :
+		    "cannot read it"));
+	return (0);
+}
