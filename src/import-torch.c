@@ -27,11 +27,14 @@
 /* One tensor of the state dict. */
 struct itorch_tensor {
 	char			*name;
-	const char		*owner;		/* class of its module */
-	int			 direct;	/* a module's own parameter */
+	/* Class of its module. */
+	const char		*owner;
+	/* A module's own parameter. */
+	int			 direct;
 	struct torch_tensor	 t;
 	int			 role;		/* ITORCH_* */
-	size_t			 partner;	/* the bias of an embedding */
+	/* The bias of an embedding. */
+	size_t			 partner;
 };
 
 #define ITORCH_PLAIN	0
@@ -58,14 +61,16 @@ struct itorch {
 
 	struct itorch_vocab	*vocab;
 	size_t			 nvocab;
-	int			 collab_data;	/* vocabularies of a collab */
+	/* Vocabularies of a collab. */
+	int			 collab_data;
 	char			**cont;
 	size_t			 ncont;
 	const struct pickle_node *means;
 	const struct pickle_node *stds;
 	char			**classes;
 	size_t			 nclasses;
-	struct progress		*pr;		/* bytes of tensors read */
+	/* Bytes of tensors read. */
+	struct progress		*pr;
 	uint64_t		 done;
 };
 

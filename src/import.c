@@ -382,8 +382,8 @@ import_open(const char *path, const struct import_opts *opts, char **cause)
 			hdf5 = import_is_hdf5(fd, st.st_size);
 		close(fd);
 	}
-	if (hdf5 && probe_run(path, import_probe, (void *)opts, IMPORT_PROBE_SECONDS,
-	    cause) != 0)
+	if (hdf5 && probe_run(path, import_probe, (void *)opts,
+	    IMPORT_PROBE_SECONDS, cause) != 0)
 		return (NULL);
 	return (import_open_here(path, opts, cause));
 }

@@ -56,7 +56,8 @@ struct knn_scan {
 	const long	*excl;
 	double		*qnorm;
 	double		*norms;
-	int		 fill;		/* norms are computed during the scan */
+	/* Norms are computed during the scan. */
+	int		 fill;
 	int		 batch;
 	size_t		 nt;
 	struct knn_heap	*heaps;		/* nt x nq */

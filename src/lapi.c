@@ -44,14 +44,16 @@
 #define LAPI_VECTOR	"embrepl.vector"
 #define LAPI_BOX	"embrepl.box"
 
-#define LAPI_HOOK_COUNT	1000	/* instructions between interrupt checks */
+/* Instructions between interrupt checks. */
+#define LAPI_HOOK_COUNT	1000
 #define LAPI_SHOW	6	/* vector values shown by tostring */
 #define LAPI_TOPITEMS	200	/* entries printed of a result table */
 #define LAPI_SUBITEMS	16	/* entries printed of a nested table */
 
 struct lapi_store {
 	struct model_set *set;		/* NULL once closed */
-	int		  owned;	/* opened from Lua: closing frees it */
+	/* Opened from Lua: closing frees it. */
+	int		  owned;
 };
 
 struct lapi_model {
@@ -761,7 +763,8 @@ lapi_vector(lua_State *L)
 static int
 lapi_vec_addsub(lua_State *L, double sign)
 {
-	struct lapi_vec	*a = lapi_checkvec(L, 1), *b = lapi_checkvec(L, 2);
+	struct lapi_vec	*a = lapi_checkvec(L, 1);
+	struct lapi_vec	*b = lapi_checkvec(L, 2);
 	struct lapi_vec	*c;
 	size_t		 i;
 
@@ -931,7 +934,8 @@ lapi_dot(const float *a, const float *b, size_t n)
 static int
 lapi_vec_dot(lua_State *L)
 {
-	struct lapi_vec	*a = lapi_checkvec(L, 1), *b = lapi_checkvec(L, 2);
+	struct lapi_vec	*a = lapi_checkvec(L, 1);
+	struct lapi_vec	*b = lapi_checkvec(L, 2);
 
 	lapi_samedim(L, a, b);
 	lua_pushnumber(L, lapi_dot(a->v, b->v, a->n));
@@ -952,7 +956,8 @@ lapi_vec_norm(lua_State *L)
 static int
 lapi_vec_cosine(lua_State *L)
 {
-	struct lapi_vec	*a = lapi_checkvec(L, 1), *b = lapi_checkvec(L, 2);
+	struct lapi_vec	*a = lapi_checkvec(L, 1);
+	struct lapi_vec	*b = lapi_checkvec(L, 2);
 	double		 na, nb;
 
 	lapi_samedim(L, a, b);

@@ -22,11 +22,14 @@ struct pca_result {
 	size_t	 nrows;		/* rows that took part */
 	size_t	 nskipped;	/* rows left out for NaN or infinity */
 	int	 skip_na;	/* whether the #na# row was left out */
-	double	 total;		/* total variance: the covariance's trace */
+	/* Total variance: the covariance's trace. */
+	double	 total;
 	double	*mean;		/* dim */
-	double	*variance;	/* ncomp, largest first, sample variance */
+	/* The ncomp sample variances, largest first. */
+	double	*variance;
 	double	*ratio;		/* ncomp, variance / total */
-	double	*components;	/* ncomp x dim, unit length, row-major */
+	/* The components: ncomp x dim, unit length, row-major. */
+	double	*components;
 };
 
 /*
@@ -40,7 +43,8 @@ void	 pca_result_free(struct pca_result *);
 /* Projects one row, or a vector of dim floats, onto the ncomp components. */
 int	 pca_project(struct emb *, const struct pca_result *, size_t,
 	    double *, char **);
-void	 pca_project_vec(const struct pca_result *, const float *, double *);
+void	 pca_project_vec(const struct pca_result *, const float *,
+	    double *);
 
 /*
  * Projects every row into out (rows x ncomp floats, row-major), NaN for a

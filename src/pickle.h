@@ -52,14 +52,17 @@ struct pickle_node {
 	enum pickle_type	 type;
 	int			 flags;
 	unsigned		 depth;		/* nesting when built */
-	unsigned		 seen;		/* pickle_walk's generation */
-	struct pickle_node	*state;		/* BUILD's state, or NULL */
+	/* The generation of pickle_walk that saw it last. */
+	unsigned		 seen;
+	/* BUILD's state, or NULL. */
+	struct pickle_node	*state;
 
 	union {
 		int64_t		 i;		/* BOOL, INT */
 		double		 f;		/* FLOAT */
 		struct {			/* STR, BYTES, BIGINT */
-			char	*data;		/* NUL-terminated copy */
+			/* NUL-terminated copy. */
+			char	*data;
 			size_t	 len;
 		} s;
 		struct {			/* TUPLE, LIST, SET... */
@@ -80,8 +83,10 @@ struct pickle_node {
 			enum pickle_call how;
 			struct pickle_node *callable;
 			struct pickle_node *args;	/* usually a TUPLE */
-			struct pickle_node *kwargs;	/* NEWOBJ_EX, or NULL */
-			struct pickle_node *items;	/* SETITEM(S): a DICT */
+			/* NEWOBJ_EX, or NULL. */
+			struct pickle_node *kwargs;
+			/* SETITEM(S): a DICT. */
+			struct pickle_node *items;
 			struct pickle_node *list;	/* APPEND(S): a LIST */
 		} obj;
 		struct pickle_node *pid;	/* PERSID */
@@ -92,7 +97,8 @@ struct pickle_node {
 struct pickle_limits {
 	unsigned	 max_depth;	/* nesting of containers and marks */
 	size_t		 max_objects;	/* nodes in the arena */
-	size_t		 max_bytes;	/* bytes allocated for the arena */
+	/* Bytes allocated for the arena. */
+	size_t		 max_bytes;
 };
 
 struct pickle;

@@ -22,7 +22,8 @@
 #include "text.h"
 #include "util.h"
 
-#define PLOT_MARGIN	0.04	/* share of the span left around the points */
+/* The share of the span left around the points. */
+#define PLOT_MARGIN	0.04
 #define PLOT_MAXLABEL	28	/* widest label, in columns */
 
 #define PLOT_SVG_W	960

@@ -35,13 +35,17 @@ enum plot_ink {
 };
 
 struct plot_map {
-	struct emb	*e;		/* labels come from here; may be NULL */
-	int		 cx;		/* components on the axes, 0-based */
+	/* Labels come from here; may be NULL. */
+	struct emb	*e;
+	/* Components on the axes, 0-based. */
+	int		 cx;
 	int		 cy;
-	double		 ratio_x;	/* explained variance ratios, or 0 */
+	/* Explained variance ratios, or 0. */
+	double		 ratio_x;
 	double		 ratio_y;
 	size_t		 n;
-	double		*x;		/* n coordinates, NaN: not drawn */
+	/* The n coordinates; NaN is not drawn. */
+	double		*x;
 	double		*y;
 };
 
@@ -52,7 +56,8 @@ struct plot_view {
 };
 
 struct plot_cell {
-	char		 s[8];		/* UTF-8; empty: right half of a wide */
+	/* UTF-8; empty: right half of a wide. */
+	char		 s[8];
 	unsigned char	 ink;
 };
 

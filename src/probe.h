@@ -18,6 +18,7 @@ typedef int	 probe_fn(const char *, void *, char **);
  * Returns 0 when it succeeded, else -1 with its cause, or with what
  * became of the child (a signal, a time-out, an interruption).
  */
-int		 probe_run(const char *, probe_fn *, void *, unsigned, char **);
+int		 probe_run(const char *, probe_fn *, void *, unsigned,
+		    char **);
 
 #endif

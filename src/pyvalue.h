@@ -45,8 +45,8 @@ const struct pickle_node *pyvalue_list(const struct pickle_node *);
  * (object, fixed-width unicode or bytes, numbers, bools), each as text.
  * *texts is a new array of n new strings.
  */
-int		 pyvalue_texts(const struct pickle_node *, char ***, size_t *,
-		    char **);
+int		 pyvalue_texts(const struct pickle_node *, char ***,
+		    size_t *, char **);
 void		 pyvalue_texts_free(char **, size_t);
 
 /* Whether a node is a numpy array (_reconstruct with a BUILD state). */

@@ -36,12 +36,15 @@ static const unsigned char torch_magic[] = {
 struct torch_storage {
 	char			*key;
 	enum torch_dtype	 dtype;
-	uint64_t		 numel;		/* declared by the pickle */
+	/* Declared by the pickle. */
+	uint64_t		 numel;
 	uint64_t		 index;		/* zip entry */
-	uint64_t		 at;		/* legacy: offset in the file */
+	/* Legacy: offset in the file. */
+	uint64_t		 at;
 	int			 located;
 	unsigned char		*data;		/* NULL until read */
-	int			 owned;		/* data was allocated */
+	/* Data was allocated. */
+	int			 owned;
 };
 
 struct torch_file {
@@ -55,12 +58,14 @@ struct torch_file {
 	zip_t			*zip;
 	char			*prefix;	/* "archive/" */
 
-	unsigned char		*map;		/* legacy: the whole file */
+	/* Legacy: the whole file. */
+	unsigned char		*map;
 	size_t			 maplen;
 
 	struct torch_storage	**st;
 	size_t			 nst;
-	size_t			*slots;		/* index + 1, or 0 */
+	/* Index + 1, or 0. */
+	size_t			*slots;
 	size_t			 nslots;
 	uint64_t		 loaded;	/* bytes of storage read */
 };

@@ -87,8 +87,8 @@ int		 torch_is_tensor(const struct pickle_node *);
  * _rebuild_from_type_v2, fastai's _fa_rebuild_tensor) to its storage,
  * checking that the view lies inside the storage.
  */
-int		 torch_tensor(struct torch_file *, const struct pickle_node *,
-		    struct torch_tensor *, char **);
+int		 torch_tensor(struct torch_file *,
+		    const struct pickle_node *, struct torch_tensor *, char **);
 uint64_t	 torch_tensor_numel(const struct torch_tensor *);
 
 /*

@@ -22,7 +22,8 @@ struct ui_plot {
 	struct ui_ctx	*ctx;
 	struct plot_map	 map;
 	struct plot_view view;
-	double		 width;		/* of the fitted view, for the zoom */
+	/* Of the fitted view, for the zoom. */
+	double		 width;
 	unsigned char	*flags;
 	long		 sel;		/* selected point, or -1 */
 	regex_t		 re;

@@ -28,11 +28,14 @@ enum ui_view_sort {
 struct ui_view {
 	struct emb	*e;
 	struct ui_ctx	*ctx;
-	size_t		*order;		/* screen position to row */
+	/* Screen position to row. */
+	size_t		*order;
 	double		*key;		/* sort key a row, or NULL */
-	size_t		 cur;		/* cursor, a screen position */
+	/* Cursor, a screen position. */
+	size_t		 cur;
 	size_t		 top;
-	size_t		 col;		/* dimension under the cursor */
+	/* Dimension under the cursor. */
+	size_t		 col;
 	size_t		 left;		/* first dimension shown */
 	int		 heat;
 	enum ui_view_sort sort;
@@ -41,7 +44,8 @@ struct ui_view {
 	regex_t		 re;
 	int		 have_re;
 	float		*vec;
-	double		 scale;		/* heat map scale, 0 until needed */
+	/* Heat map scale, 0 until needed. */
+	double		 scale;
 	char		*msg;
 	int		 msg_error;
 };

@@ -16,10 +16,12 @@
 
 struct ui_ctx {
 	struct model	*model;		/* the embedding's model */
-	int		 utf8;		/* locale is UTF-8: braille, boxes */
+	/* Locale is UTF-8: braille, boxes. */
+	int		 utf8;
 	int		 color;		/* colours allowed */
 	enum knn_metric	 metric;	/* of the neighbours view */
-	size_t		 k;		/* neighbours to show, default 20 */
+	/* Neighbours to show, default 20. */
+	size_t		 k;
 };
 
 /* Tells whether a view can open: terminals both ways, TERM not dumb. */
