@@ -346,7 +346,7 @@ cmds_neighbours(struct repl *r, struct cmd_args *a)
 	size_t		 k = 10, nq, at, b, batch = 256, *nhits;
 	long		*rows;
 	FILE		*f;
-	int		 fd, rc = 0;
+	int		 rc = 0;
 
 	if ((e = repl_emb(r, a->argv[0])) == NULL ||
 	    cmdq_metric(r, a, &m) != 0)
@@ -362,10 +362,9 @@ cmds_neighbours(struct repl *r, struct cmd_args *a)
 		free(cause);
 		return (-1);
 	}
-	tmp = xasprintf("%s.XXXXXX", a->argv[1]);
-	if ((fd = mkstemp(tmp)) == -1 || (f = fdopen(fd, "w")) == NULL) {
-		repl_error(r, "%s: %s", a->argv[1], strerror(errno));
-		free(tmp);
+	if ((f = util_temp_open(a->argv[1], &tmp, &cause)) == NULL) {
+		repl_error(r, "%s", cause);
+		free(cause);
 		free(rows);
 		return (-1);
 	}
@@ -383,18 +382,14 @@ cmds_neighbours(struct repl *r, struct cmd_args *a)
 		if (rc == 0)
 			cmdq_write_batch(f, e, rows + at, b, hits, nhits, k);
 	}
-	if (fclose(f) != 0 && rc == 0)
-		rc = util_fail(&cause, "%s", strerror(errno));
-	if (rc == 0 && rename(tmp, a->argv[1]) != 0)
-		rc = util_fail(&cause, "%s", strerror(errno));
+	if (util_temp_commit(f, tmp, a->argv[1], rc == 0, &cause) != 0)
+		rc = -1;
 	if (rc != 0) {
-		unlink(tmp);
-		repl_error(r, "%s: %s", a->argv[1], cause);
+		repl_error(r, "neighbours: %s", cause);
 		free(cause);
 	} else if (r->interactive)
 		fprintf(r->out, "wrote %zu neighbours of %zu rows to %s\n", k,
 		    nq, a->argv[1]);
-	free(tmp);
 	free(q);
 	free(hits);
 	free(nhits);

@@ -57,51 +57,6 @@ export_companion(const char *path, enum export_format f)
 	return (xasprintf("%.*s_meta.tsv", (int)stem, path));
 }
 
-/* Opens a temporary file beside path. */
-static FILE *
-export_open(const char *path, char **tmp, char **cause)
-{
-	FILE	*f;
-	int	 fd;
-
-	*tmp = xasprintf("%s.XXXXXX", path);
-	if ((fd = mkstemp(*tmp)) == -1) {
-		util_fail(cause, "%s: %s", path, strerror(errno));
-		free(*tmp);
-		*tmp = NULL;
-		return (NULL);
-	}
-	if ((f = fdopen(fd, "w")) == NULL) {
-		close(fd);
-		unlink(*tmp);
-		free(*tmp);
-		*tmp = NULL;
-		util_fail(cause, "%s: %s", path, strerror(errno));
-	}
-	return (f);
-}
-
-/* Closes a temporary file and renames it into place, or removes it. */
-static int
-export_close(FILE *f, char *tmp, const char *path, int ok, char **cause)
-{
-	int	 failed = !ok;
-
-	if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0)
-		failed = 1;
-	if (fclose(f) != 0)
-		failed = 1;
-	if (!failed && rename(tmp, path) != 0)
-		failed = 1;
-	if (failed) {
-		if (ok)
-			util_fail(cause, "%s: %s", path, strerror(errno));
-		unlink(tmp);
-	}
-	free(tmp);
-	return (failed ? -1 : 0);
-}
-
 /* Writes a label as a TSV field: tab, newline and backslash escaped. */
 static void
 export_tsv_field(FILE *f, const char *s)
@@ -258,13 +213,13 @@ export_file(struct emb *e, const char *path, int (*fn)(struct emb *,
 			    strerror(errno)));
 		return (0);
 	}
-	if ((f = export_open(path, &tmp, cause)) == NULL)
+	if ((f = util_temp_open(path, &tmp, cause)) == NULL)
 		return (-1);
 	ok = fn(e, f) == 0;
 	if (!ok)
 		util_fail(cause, "%s: %s", path, util_interrupted ?
 		    "interrupted" : "write failed");
-	return (export_close(f, tmp, path, ok, cause));
+	return (util_temp_commit(f, tmp, path, ok, cause));
 }
 
 /* Writes CSV. */

@@ -868,24 +868,9 @@ plot_svg_map(const struct plot_map *m, const char *path, char **cause)
 	struct plot_view v;
 	FILE		*fp;
 	char		*tmp;
-	mode_t		 mask;
-	int		 fd, saved;
 
-	tmp = xasprintf("%s.XXXXXX", path);
-	if ((fd = mkstemp(tmp)) == -1) {
-		util_fail(cause, "%s: %s", path, strerror(errno));
-		free(tmp);
+	if ((fp = util_temp_open(path, &tmp, cause)) == NULL)
 		return (-1);
-	}
-	mask = umask(0);
-	umask(mask);
-	fchmod(fd, 0666 & ~mask);
-	if ((fp = fdopen(fd, "w")) == NULL) {
-		saved = errno;
-		close(fd);
-		goto fail;
-	}
-
 	plot_view_fit(m, &v);
 	fprintf(fp, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
 	fprintf(fp, "<svg xmlns=\"http://www.w3.org/2000/svg\" "
@@ -896,26 +881,7 @@ plot_svg_map(const struct plot_map *m, const char *path, char **cause)
 	    "fill=\"white\"/>\n");
 	plot_svg_body(fp, m, &v);
 	fprintf(fp, "</svg>\n");
-	if (fflush(fp) != 0 || ferror(fp) || fsync(fileno(fp)) != 0) {
-		saved = errno;
-		fclose(fp);
-		goto fail;
-	}
-	if (fclose(fp) != 0) {
-		saved = errno;
-		goto fail;
-	}
-	if (rename(tmp, path) != 0) {
-		saved = errno;
-		goto fail;
-	}
-	free(tmp);
-	return (0);
-
-fail:
-	unlink(tmp);
-	free(tmp);
-	return (util_fail(cause, "%s: %s", path, strerror(saved)));
+	return (util_temp_commit(fp, tmp, path, 1, cause));
 }
 
 /* Writes the map of two components as SVG. */

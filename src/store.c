@@ -1476,6 +1476,7 @@ store_temp(const char *path, char **cause)
 		free(tmp);
 		return (NULL);
 	}
+	util_temp_mode(fd);
 	close(fd);
 	return (tmp);
 }

@@ -1,12 +1,15 @@
 /*
  * util.c: allocation that never returns NULL, and cause strings.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -183,4 +186,62 @@ util_log(const char *fmt, ...)
 	vfprintf(util_logf, fmt, ap);
 	va_end(ap);
 	fputc('\n', util_logf);
+}
+
+/* Gives a file made by mkstemp (0600) the mode the umask allows. */
+void
+util_temp_mode(int fd)
+{
+	mode_t	 mask;
+
+	mask = umask(0);
+	umask(mask);
+	fchmod(fd, 0666 & ~mask);
+}
+
+/* Opens a temporary file beside path. */
+FILE *
+util_temp_open(const char *path, char **tmp, char **cause)
+{
+	FILE	*f;
+	int	 fd;
+
+	*tmp = xasprintf("%s.XXXXXX", path);
+	if ((fd = mkstemp(*tmp)) == -1) {
+		util_fail(cause, "%s: %s", path, strerror(errno));
+		free(*tmp);
+		*tmp = NULL;
+		return (NULL);
+	}
+	util_temp_mode(fd);
+	if ((f = fdopen(fd, "w")) == NULL) {
+		util_fail(cause, "%s: %s", path, strerror(errno));
+		close(fd);
+		unlink(*tmp);
+		free(*tmp);
+		*tmp = NULL;
+	}
+	return (f);
+}
+
+/* Flushes a temporary file and renames it into place, or removes it. */
+int
+util_temp_commit(FILE *f, char *tmp, const char *path, int ok,
+    char **cause)
+{
+	int	 failed = !ok;
+
+	if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0)
+		failed = 1;
+	if (fclose(f) != 0)
+		failed = 1;
+	if (!failed && rename(tmp, path) != 0)
+		failed = 1;
+	if (failed) {
+		if (ok)
+			util_fail(cause, "%s: %s", path, strerror(errno));
+		unlink(tmp);
+	}
+	free(tmp);
+	return (failed ? -1 : 0);
 }

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <signal.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #define UTIL_NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -29,6 +30,17 @@ int	 util_fail(char **, const char *, ...)
 
 /* Frees n strings and the array that holds them (NULL is fine). */
 void	 util_free_strings(char **, size_t);
+
+/*
+ * Atomic files: util_temp_open opens a temporary beside path, with the
+ * mode a new file would get; util_temp_commit flushes it and renames it
+ * over path when ok is set, else (or on failure) removes it.
+ */
+FILE	*util_temp_open(const char *, char **, char **);
+int	 util_temp_commit(FILE *, char *, const char *, int, char **);
+
+/* Gives a file made by mkstemp the mode that creat would have given. */
+void	 util_temp_mode(int);
 
 /* Multiplies two sizes, returning -1 on overflow. */
 int	 util_mul(size_t, size_t, size_t *);
