@@ -264,25 +264,51 @@ def test_views(store):
          "%s %s" % (EMBREPL, "'" + store + "'"))
     tmux(sock, "set-option", "-s", "set-clipboard", "on")
     tmux(sock, "set-option", "-g", "allow-rename", "on")
-    time.sleep(1.5)
+    def wait(cond):
+        """Polls the pane (up to a minute) until cond(screen text) holds."""
+        end = time.time() + 60
+        while time.time() < end:
+            if cond(tmux(sock, "capture-pane", "-p", "-t", "h")):
+                return
+            time.sleep(0.2)
+
+    def prompt_last(s):
+        """Whether the last line of s is a prompt waiting for input."""
+        lines = s.rstrip().split("\n")
+        return lines[-1].endswith(">")
+
+    def alternate(on):
+        """A condition: the alternate screen is on (or off)."""
+        want = "1" if on else "0"
+        return lambda _: tmux(sock, "display-message", "-p", "-t", "h",
+                              "#{alternate_on}").strip() == want
+
+    def opened(c):
+        """A condition: the view or the plot has drawn its title."""
+        mark = " rows x " if c.startswith("view") else ": PC1 ("
+        return lambda s: mark in s and alternate(True)(s)
+
+    wait(prompt_last)
     title0 = tmux(sock, "display-message", "-p", "#{pane_title}")
     screens = []
     for c in ("view words", "plot words"):
         tmux(sock, "send-keys", "-t", "h", c, "Enter")
-        time.sleep(2)
+        wait(opened(c))
+        time.sleep(0.3)
         screens.append(tmux(sock, "capture-pane", "-p", "-t", "h"))
         raw = tmux(sock, "capture-pane", "-p", "-e", "-t", "h")
         screens.append(raw)
         tmux(sock, "send-keys", "-t", "h", "q")
-        time.sleep(1)
+        wait(alternate(False))
     for c in ("view", "plot"):
         tmux(sock, "send-keys", "-t", "h", c + " e", "Tab", "Enter")
-        time.sleep(2)
+        wait(opened(c))
+        time.sleep(0.3)
         screens.append(tmux(sock, "capture-pane", "-p", "-e", "-t", "h"))
         tmux(sock, "send-keys", "-t", "h", "q")
-        time.sleep(1)
+        wait(alternate(False))
     tmux(sock, "send-keys", "-t", "h", "bias words 3", "Enter")
-    time.sleep(1)
+    wait(lambda s: prompt_last(s.split("bias words 3")[-1]))
     title = tmux(sock, "display-message", "-p", "#{pane_title}")
     buffers = tmux(sock, "list-buffers")
     tmux(sock, "kill-server")

@@ -126,6 +126,28 @@ keys() {
 	$TMUX_CMD send-keys -t v "$@"
 }
 
+# Types quit and waits up to ten seconds for embrepl to end: keys typed
+# while its readline holds the terminal raw would reach the shell with a
+# bare carriage return, and never run.
+quit_embrepl() {
+	pane=$($TMUX_CMD display-message -p -t v '#{pane_pid}')
+	keys 'quit' Enter
+	tries=0
+	while [ $tries -lt 100 ]; do
+		running=0
+		for stat in /proc/[0-9]*/stat; do
+			read -r line 2>/dev/null <"$stat" || continue
+			case $line in
+			*"(embrepl) "[!Z]" $pane "*) running=1 ;;
+			esac
+		done
+		[ $running -eq 0 ] && return 0
+		sleep 0.1
+		tries=$((tries + 1))
+	done
+	return 1
+}
+
 mkdir -p "$tmp/home"
 $TMUX_CMD new-session -d -x 80 -y 24 -s v -c "$tmp" \
     "env HOME=$tmp/home XDG_CONFIG_HOME=$tmp/home/.config \
@@ -262,7 +284,8 @@ done
 tail -n 1 "$tmp/screen" | grep -q "(row [0-9]*) at "
 ok $? "Tab selects another point"
 keys q
-keys 'quit' Enter
+quit_embrepl
+ok $? "quit ends embrepl"
 keys 'echo quit-$((6 * 7))' Enter
 wait_for "quit-42"
 
@@ -288,7 +311,7 @@ wait_for "heat map"
 sed -n 4p "$tmp/screen" | cut -c42- | grep '[.:+#]' | grep -v -q '[0-9]'
 ok $? "heat map as a shade ramp without colour"
 keys q
-keys 'quit' Enter
+quit_embrepl
 keys 'echo quit-$((7 * 7))' Enter
 wait_for "quit-49"
 
