@@ -339,31 +339,21 @@ import_open_here(const char *path, const struct import_opts *opts,
 
 /*
  * The child's part of opening an HDF5 file: the same open, then, for a
- * file of at most IMPORT_PROBE_FULL bytes, every matrix, label and bias.
+ * file of at most IMPORT_PROBE_FULL bytes, everything `import` would read
+ * (every matrix, label, bias and other weight).
  */
 static int
 import_probe(const char *path, void *arg, char **cause)
 {
 	const struct import_opts *opts = arg;
 	struct model_set	*ms;
-	struct emb		*e;
 	struct stat		 st;
-	size_t			 i, j;
 
 	if ((ms = import_open_here(path, opts, cause)) == NULL)
 		return (-1);
 	if (stat(path, &st) != 0 || st.st_size > IMPORT_PROBE_FULL)
 		return (0);
-	for (i = 0; i < ms->nmodels; i++) {
-		for (j = 0; j < ms->models[i]->nemb; j++) {
-			e = ms->models[i]->embs[j];
-			if (emb_load(e, cause) != 0 ||
-			    emb_load_labels(e, cause) != 0 ||
-			    (e->has_bias && emb_load_bias(e, cause) != 0))
-				return (-1);
-		}
-	}
-	return (0);
+	return (store_detach(ms, cause));
 }
 
 /*

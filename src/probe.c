@@ -17,14 +17,14 @@
 #include "util.h"
 
 #define PROBE_MAXMSG	4096
-#define PROBE_FAILED	3	/* the child's work failed, with a cause */
-#define PROBE_SIGNAL	64	/* the child took signal n: 64 + n */
+#define PROBE_EXIT_FAILED 3	/* the child's work failed, with a cause */
+#define PROBE_EXIT_SIGNAL 64	/* the child took signal n: 64 + n */
 
 /* Ends the child on a fatal signal, saying which in its exit status. */
 static void
 probe_fatal(int sig)
 {
-	_exit(PROBE_SIGNAL + sig);
+	_exit(PROBE_EXIT_SIGNAL + sig);
 }
 
 /*
@@ -74,7 +74,7 @@ probe_child(int fd, const char *path, probe_fn *fn, void *arg)
 		while (off < len && (n = write(fd, why + off, len - off)) > 0)
 			off += n;
 	}
-	_exit(PROBE_FAILED);
+	_exit(PROBE_EXIT_FAILED);
 }
 
 /* Reads what the child says until it closes the pipe or time is up. */
@@ -141,21 +141,32 @@ probe_run(const char *path, probe_fn *fn, void *arg, unsigned seconds,
 	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
 		;
 	msg[len] = '\0';
-	if (heard == -2)
-		return (util_fail(cause, "interrupted"));
-	if (heard == -1)
-		return (util_fail(cause, "reading it did not finish in %u s "
-		    "(a damaged HDF5 file?)", seconds));
+	if (heard == -2) {
+		util_fail(cause, "interrupted");
+		return (PROBE_REFUSED);
+	}
+	if (heard == -1) {
+		util_fail(cause, "reading it did not finish in %u s (a damaged "
+		    "HDF5 file?)", seconds);
+		return (PROBE_DIED);
+	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return (0);
-	if (WIFEXITED(status) && WEXITSTATUS(status) == PROBE_FAILED)
-		return (util_fail(cause, "%s", len > 0 ? msg :
-		    "cannot read it"));
-	if (WIFEXITED(status) && WEXITSTATUS(status) > PROBE_SIGNAL)
-		return (util_fail(cause, "damaged: the HDF5 library crashed "
-		    "reading it (signal %d)", WEXITSTATUS(status) -
-		    PROBE_SIGNAL));
-	return (util_fail(cause, "damaged: the HDF5 library crashed reading "
-	    "it (%s %d)", WIFSIGNALED(status) ? "signal" : "status",
-	    WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status)));
+		return (PROBE_DONE);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == PROBE_EXIT_FAILED) {
+		util_fail(cause, "%s", len > 0 ? msg : "cannot read it");
+		return (PROBE_REFUSED);
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) > PROBE_EXIT_SIGNAL) {
+		util_fail(cause, "damaged: the HDF5 library crashed reading "
+		    "it (signal %d)", WEXITSTATUS(status) - PROBE_EXIT_SIGNAL);
+		return (PROBE_DIED);
+	}
+	if (WIFSIGNALED(status)) {
+		util_fail(cause, "damaged: the HDF5 library crashed reading "
+		    "it (signal %d)", WTERMSIG(status));
+		return (PROBE_DIED);
+	}
+	util_fail(cause, "reading it failed (exit status %d)",
+	    WEXITSTATUS(status));
+	return (PROBE_REFUSED);
 }

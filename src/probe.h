@@ -13,10 +13,17 @@
 /* The work tried in the child: 0, or -1 with a cause. */
 typedef int	 probe_fn(const char *, void *, char **);
 
+/* What probe_run says became of the work. */
+#define PROBE_DONE	 0	/* it succeeded */
+#define PROBE_REFUSED	-1	/* it failed or was interrupted, with a cause */
+#define PROBE_DIED	-2	/* the child took a signal or ran out of time */
+
 /*
  * Runs fn(path, arg) in a child process that may take at most seconds.
- * Returns 0 when it succeeded, else -1 with its cause, or with what
- * became of the child (a signal, a time-out, an interruption).
+ * Returns PROBE_DONE, or PROBE_REFUSED or PROBE_DIED with a cause that
+ * says what went wrong. A child that ended with an exit status of its
+ * own (a sanitizer's report, say) counts as refused, not as died: the
+ * work itself, not the library under it, stopped there.
  */
 int		 probe_run(const char *, probe_fn *, void *, unsigned,
 		    char **);

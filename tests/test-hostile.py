@@ -211,6 +211,37 @@ def test_invalid_utf8():
          "its labels are read as Latin-1 and stored as UTF-8: %s" % labels)
 
 
+def test_damaged_weight():
+    """A damaged weight of a small store is found when it is opened."""
+    rng = numpy.random.default_rng(5)
+    m = rng.standard_normal((40, 4)).astype("f4")
+    extra = rng.standard_normal((64, 64)).astype("f4")
+    p = path("badweight.h5")
+    ee.write_store(p, [ee.Model("m", "tabular", embeddings=[
+        ee.Embedding("v", "categorical", weight="embeds.0")],
+        weights={"embeds.0": m, "layers.0.weight": extra})])
+    with h5py.File(p, "r+") as f:
+        g = f["models/m/weights"]
+        del g["layers.0.weight"]
+        d = g.create_dataset("layers.0.weight", data=extra, chunks=(64, 64),
+                             compression="gzip")
+        where = d.id.get_chunk_info(0)
+        at, size = where.byte_offset, where.size
+    with open(p, "r+b") as f:
+        f.seek(at + 2)
+        f.write(b"\xff" * (size - 4))
+    rc, out, err = run(p, "-c", "vars")
+    t.ok(rc == 1 and err.startswith(b"embrepl: ") and
+         b"layers.0.weight" in err and err.count(b"\n") == 1,
+         "a small store with a damaged weight is refused on open: %s" %
+         err.strip().decode("utf-8", "replace"))
+    rc, out, err = run("import", p, "-o", path("badweight-copy.h5"))
+    t.ok(rc == 1 and b"layers.0.weight" in err and
+         not os.path.exists(path("badweight-copy.h5")) and
+         not leftovers(TMP, "badweight-copy.h5"),
+         "and import refuses it, leaving no file")
+
+
 def test_completion(store):
     """Completion listings at a pty show labels escaped."""
     pid, fd = pty.fork()
@@ -778,6 +809,7 @@ def main():
         test_outputs(store)
         test_errors(store)
         test_invalid_utf8()
+        test_damaged_weight()
         test_completion(store)
         test_views(store)
         test_nonfinite()
