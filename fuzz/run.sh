@@ -12,6 +12,8 @@
 #   FUZZ_CORE     the core's sources (libembcore_a_SOURCES)
 #   FUZZ_BUILD_ONLY  set to 1 to build and not run
 #   FUZZ_RUN_ONLY    set to 1 to run what was built before
+# A target may have a dictionary, fuzz/<name>.dict, and LeakSanitizer
+# suppressions, fuzz/<name>.lsan.supp.
 # Each target resumes from fuzz/corpus/<name>/, writes crashes to
 # fuzz/crashes/<name>/, appends a summary to fuzz/runs.log and leaves its
 # corpus minimised.
@@ -85,9 +87,12 @@ for t in $FUZZ_TARGETS; do
 	mkdir -p "$corpus" "$crashes"
 	dict=
 	[ -f "$fuzz/$t.dict" ] && dict="-dict=$fuzz/$t.dict"
+	supp=
+	[ -f "$fuzz/$t.lsan.supp" ] && supp="suppressions=$fuzz/$t.lsan.supp"
 	start=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 	rc=0
-	(cd "$build/scratch" && exec nice -n 10 "$build/fuzz-$t" \
+	(cd "$build/scratch" && LSAN_OPTIONS=$supp exec nice -n 10 \
+	    "$build/fuzz-$t" \
 	    -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
 	    -print_final_stats=1 -close_fd_mask=2 \
 	    -artifact_prefix="$crashes/" $dict ${FUZZ_FLAGS:-} \
@@ -104,7 +109,7 @@ for t in $FUZZ_TARGETS; do
 	# Keep the corpus small: merge it into a fresh folder.
 	rm -rf "$corpus.min"
 	mkdir "$corpus.min"
-	nice -n 10 "$build/fuzz-$t" -merge=1 -timeout=10 \
+	LSAN_OPTIONS=$supp nice -n 10 "$build/fuzz-$t" -merge=1 -timeout=10 \
 	    -rss_limit_mb=2048 $dict "$corpus.min" "$corpus" \
 	    >"$build/fuzz-$t.merge.log" 2>&1 &&
 	    rm -rf "$corpus" && mv "$corpus.min" "$corpus"

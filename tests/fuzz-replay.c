@@ -18,6 +18,9 @@
 
 #include "util.h"
 
+/* Tells the targets that they are replayed (fuzz-store.c). */
+#define FUZZ_REPLAY 1
+
 int	 fuzz_replay_cmd(const uint8_t *, size_t);
 int	 fuzz_replay_pickle(const uint8_t *, size_t);
 int	 fuzz_replay_store(const uint8_t *, size_t);
