@@ -2,13 +2,17 @@
  * bandwidth.c: the machine's read bandwidth, the bound for a scan.
  *
  * Sums a 1 GiB array of 64-bit words on 1 and on 2 threads, best of
- * several runs, and prints "threads GB/s" lines for bench/run.py.
+ * several runs, and prints "threads GB/s" lines for bench/run.py. The
+ * array is allocated as embrepl allocates a matrix (util_big_alloc(), on
+ * huge pages where Linux gives them), so both see the same memory.
  */
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+
+#include "util.h"
 
 #define BW_WORDS	((size_t)128 * 1024 * 1024)
 #define BW_RUNS		7
@@ -77,7 +81,7 @@ main(void)
 	double		 t, best;
 	int		 n, r;
 
-	if ((a = malloc(BW_WORDS * sizeof *a)) == NULL)
+	if ((a = util_big_alloc(BW_WORDS * sizeof *a)) == NULL)
 		return (1);
 	for (i = 0; i < BW_WORDS; i++)
 		a[i] = i;

@@ -395,7 +395,7 @@ store_load_matrix(struct emb *e, char **cause)
 	if (util_mul(e->rows, e->dim, &bytes) != 0 ||
 	    util_mul(bytes, sizeof(float), &bytes) != 0)
 		return (util_fail(cause, "%s: matrix too large", e->name));
-	m = malloc(bytes);
+	m = util_big_alloc(bytes);
 	if (m == NULL)
 		return (util_fail(cause, "%s: no memory for %zu bytes",
 		    e->name, bytes));
