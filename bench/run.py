@@ -166,9 +166,14 @@ def bench_queries(core, table, store, label, matrix, peers, bw, metrics):
         times = {}
         rss = {}
         for threads in (1, 2):
-            t, out = core.run(store, "query-" + metric, threads, row)
-            times[threads] = t
-            rss[threads] = core.rss / nbytes
+            # The best of three processes: where a process's matrix lands
+            # in memory changes a scan by up to half on this kind of VM.
+            times[threads] = None
+            for _ in range(3):
+                t, out = core.run(store, "query-" + metric, threads, row)
+                if times[threads] is None or t < times[threads]:
+                    times[threads] = t
+                rss[threads] = core.rss / nbytes
             ours = [int(x.split()[0]) for x in out]
         ref = peers.numpy_query(metric, row)
         for threads in (1, 2):
@@ -338,10 +343,14 @@ def main():
                     args.cache] + [s for s, _ in stores], check=True)
 
     log("measuring read bandwidth")
-    out = subprocess.run([args.bandwidth], check=True, capture_output=True,
-                         text=True).stdout.split("\n")
-    bw = {int(line.split()[0]): float(line.split()[1])
-          for line in out if line}
+    bw = {}
+    for _ in range(3):
+        out = subprocess.run([args.bandwidth], check=True,
+                             capture_output=True, text=True).stdout
+        for line in out.split("\n"):
+            if line:
+                n, gbs = int(line.split()[0]), float(line.split()[1])
+                bw[n] = max(bw.get(n, 0.0), gbs)
     core = Core(args.core)
     peak = float(core.run("-", "gemm", 2)[1][0])
     table = Table()

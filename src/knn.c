@@ -30,6 +30,7 @@
 #define KNN_MAXTILE	4096
 #define KNN_BLOCK_BYTES	(64 * 1024 * 1024)
 #define KNN_QBLOCK	128	/* queries per matrix product */
+#define KNN_GRAIN	8	/* tiles a thread takes at a time */
 
 typedef float knn_v4 __attribute__((vector_size(16)));
 
@@ -446,6 +447,7 @@ knn_source_close(struct knn_source *s)
 struct knn_pool {
 	atomic_size_t	 next;
 	size_t		 ntasks;
+	size_t		 grain;
 	knn_task_fn	*fn;
 	void		*arg;
 };
@@ -462,13 +464,14 @@ knn_thread_main(void *arg)
 {
 	struct knn_thread	*t = arg;
 	struct knn_pool		*p = t->pool;
-	size_t			 task;
+	size_t			 task, end;
 
 	for (;;) {
-		task = atomic_fetch_add(&p->next, 1);
+		task = atomic_fetch_add(&p->next, p->grain);
 		if (task >= p->ntasks)
 			break;
-		p->fn(p->arg, t->number, task, task + 1);
+		end = p->ntasks - task < p->grain ? p->ntasks : task + p->grain;
+		p->fn(p->arg, t->number, task, end);
 	}
 	return (NULL);
 }
@@ -479,21 +482,27 @@ knn_thread_main(void *arg)
  * takes fewer tasks.
  */
 int
-knn_parallel(size_t ntasks, knn_task_fn *fn, void *arg, char **cause)
+knn_parallel(size_t ntasks, size_t grain, knn_task_fn *fn, void *arg,
+    char **cause)
 {
 	struct knn_pool		 pool;
 	struct knn_thread	 t[KNN_MAXTHREADS];
+	size_t			 grabs;
 	int			 nt, i, started[KNN_MAXTHREADS];
 
+	if (grain == 0)
+		grain = 1;
 	atomic_init(&pool.next, 0);
 	pool.ntasks = ntasks;
+	pool.grain = grain;
 	pool.fn = fn;
 	pool.arg = arg;
+	grabs = ntasks / grain + (ntasks % grain != 0);
 	nt = knn_get_threads();
 	if (nt > KNN_MAXTHREADS)
 		nt = KNN_MAXTHREADS;
-	if ((size_t)nt > ntasks)
-		nt = ntasks == 0 ? 1 : (int)ntasks;
+	if ((size_t)nt > grabs)
+		nt = grabs == 0 ? 1 : (int)grabs;
 	for (i = 0; i < nt; i++) {
 		t[i].pool = &pool;
 		t[i].number = i;
@@ -738,7 +747,8 @@ knn_scan_blocks(struct emb *e, struct knn_block *blk, size_t lanes,
 	while ((r = knn_source_next(&src, &blk->start, &blk->n, &blk->rows,
 	    cause)) == 1) {
 		ntasks = lanes != 0 ? lanes : (blk->n + tile - 1) / tile;
-		if ((r = knn_parallel(ntasks, fn, arg, cause)) != 0)
+		if ((r = knn_parallel(ntasks, lanes != 0 ? 1 : KNN_GRAIN, fn,
+		    arg, cause)) != 0)
 			break;
 	}
 	openblas_set_num_threads(blas);

@@ -101,14 +101,14 @@ int		 knn_source_next(struct knn_source *, size_t *, size_t *,
 void		 knn_source_close(struct knn_source *);
 
 /*
- * Runs fn over tasks 0 .. ntasks - 1, handed out one at a time to up to
+ * Runs fn over tasks 0 .. ntasks - 1, handed out grain at a time to up to
  * knn_get_threads() threads (the caller's included); fn gets its thread
- * number (below knn_get_threads()) and a range of one task, and should
- * return early once util_interrupted is set. Returns -1 with a cause when
- * it was.
+ * number (below knn_get_threads()) and a range of at most grain tasks,
+ * and should return early once util_interrupted is set. Returns -1 with a
+ * cause when it was.
  */
 typedef void	 knn_task_fn(void *, int, size_t, size_t);
-int		 knn_parallel(size_t, knn_task_fn *, void *, char **);
+int		 knn_parallel(size_t, size_t, knn_task_fn *, void *, char **);
 
 /*
  * Runs fn in parallel over every block of an embedding's rows, with *blk
