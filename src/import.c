@@ -348,12 +348,14 @@ import_probe(const char *path, void *arg, char **cause)
 	const struct import_opts *opts = arg;
 	struct model_set	*ms;
 	struct stat		 st;
+	int			 rc = 0;
 
 	if ((ms = import_open_here(path, opts, cause)) == NULL)
 		return (-1);
-	if (stat(path, &st) != 0 || st.st_size > IMPORT_PROBE_FULL)
-		return (0);
-	return (store_detach(ms, cause));
+	if (stat(path, &st) == 0 && st.st_size <= IMPORT_PROBE_FULL)
+		rc = store_detach(ms, cause);
+	model_set_free(ms);
+	return (rc);
 }
 
 /*
