@@ -108,7 +108,8 @@ void		 knn_source_close(struct knn_source *);
  * cause when it was.
  */
 typedef void	 knn_task_fn(void *, int, size_t, size_t);
-int		 knn_parallel(size_t, size_t, knn_task_fn *, void *, char **);
+int		 knn_parallel(size_t, size_t, knn_task_fn *, void *,
+		    char **);
 
 /*
  * Runs fn in parallel over every block of an embedding's rows, with *blk

@@ -15,8 +15,8 @@ typedef int	 probe_fn(const char *, void *, char **);
 
 /* What probe_run says became of the work. */
 #define PROBE_DONE	 0	/* it succeeded */
-#define PROBE_REFUSED	-1	/* it failed or was interrupted, with a cause */
-#define PROBE_DIED	-2	/* the child took a signal or ran out of time */
+#define PROBE_REFUSED	-1	/* it failed or was interrupted */
+#define PROBE_DIED	-2	/* the child was killed or timed out */
 
 /*
  * Runs fn(path, arg) in a child process that may take at most seconds.
