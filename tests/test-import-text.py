@@ -4,8 +4,8 @@ Prints TAP.  Fixtures are written here with numpy and h5py: word2vec text
 and binary, GloVe, projector pairs, .npy files of every supported dtype
 and order, Keras 2 and Keras 3 shaped HDF5 files, vocabularies, and broken
 files; the expected values come from numpy.  The corpus files in
-../shared/corpus are read here with plain Python as an independent
-reference, and skipped when that folder is absent.
+../shared/corpus (or $EMBREPL_CORPUS) are read here with plain Python as
+an independent reference, and skipped when that folder is absent.
 """
 
 import os
@@ -23,7 +23,8 @@ TOP = os.environ.get("top_srcdir") or \
 BUILD = os.environ.get("top_builddir") or TOP
 DUMP = os.environ.get("DUMP_IMPORT") or \
     os.path.join(BUILD, "tests", "dump-import")
-CORPUS = os.path.join(TOP, "..", "shared", "corpus")
+CORPUS = os.environ.get("EMBREPL_CORPUS") or \
+    os.path.join(TOP, "..", "shared", "corpus")
 
 tap = storecheck.Tap()
 

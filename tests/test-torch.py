@@ -9,9 +9,10 @@ Three groups, printed as TAP:
 - broken and hostile files (truncated archives, a storage of the wrong
   size, a pickle naming os.system, huge declared sizes, deep nesting):
   each must fail with a clear message, and nothing may run;
-- every torch file of ../shared/corpus, compared with an independent
-  reference: Python's own pure-Python unpickler with stand-in classes,
-  reading the storages with zipfile and numpy (skipped when absent).
+- every torch file of ../shared/corpus (or $EMBREPL_CORPUS), compared
+  with an independent reference: Python's own pure-Python unpickler with
+  stand-in classes, reading the storages with zipfile and numpy (skipped
+  when absent).
 """
 import collections
 import io
@@ -30,7 +31,8 @@ import torch
 TOP = os.environ.get("top_srcdir", ".")
 BUILD = os.environ.get("top_builddir", ".")
 DUMP = os.path.join(BUILD, "tests", "torch-dump")
-CORPUS = os.path.join(TOP, "..", "shared", "corpus")
+CORPUS = os.environ.get("EMBREPL_CORPUS") or \
+    os.path.join(TOP, "..", "shared", "corpus")
 
 count = 0
 failures = 0
