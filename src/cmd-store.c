@@ -129,6 +129,7 @@ cmds_info(struct repl *r, struct cmd_args *a)
 	}
 	d = out_doc_new();
 	t = out_table_add(d, "info", cols, UTIL_NELEM(cols));
+	out_table_wrap(t);
 	out_str(t, "file");
 	out_str(t, r->set->path ? r->set->path : "-");
 	out_str(t, "model");
@@ -270,12 +271,14 @@ cmds_help(struct repl *r, struct cmd_args *a)
 			return (-1);
 		}
 		t = out_table_add(d, "help", one, UTIL_NELEM(one));
+		out_table_wrap(t);
 		out_str(t, c->usage);
 		out_str(t, c->help);
 		out_str(t, c->alias);
 		return (cmds_emit(r, d));
 	}
 	t = out_table_add(d, "help", cols, UTIL_NELEM(cols));
+	out_table_wrap(t);
 	for (i = 0; i < cmd_count(); i++) {
 		c = cmd_at(i);
 		out_str(t, c->usage);

@@ -130,6 +130,13 @@ out_table_add(struct out_doc *d, const char *name, const char *const *cols,
 	return (t);
 }
 
+/* Makes the table's wide text wrap instead of being cut. */
+void
+out_table_wrap(struct out_table *t)
+{
+	t->wrap = 1;
+}
+
 /*
  * The next cell to fill, growing the table by a row when needed. Room
  * doubles whenever the row count reaches a power of two, so a table of n
@@ -456,16 +463,70 @@ out_fit_widths(const struct out_table *t, size_t *w, size_t width)
 	}
 }
 
+/*
+ * Prints one line of a row: each column's next piece of text, cut to its
+ * width or, in a wrapping table, up to where it wraps; no padding after
+ * the last piece. Advances rest[] past what was printed; returns whether
+ * any column has text left.
+ */
+static int
+out_row_line(FILE *f, const struct out_table *t, const char **rest,
+    const size_t *w, int header)
+{
+	char	**piece;
+	size_t	 c, n, pad, end = 0;
+	int	 more = 0;
+
+	piece = xcalloc(t->ncols, sizeof *piece);
+	for (c = 0; c < t->ncols; c++) {
+		if (t->types[c] == OUT_VEC)
+			continue;
+		if (t->wrap) {
+			n = text_wrap(rest[c], w[c]);
+			piece[c] = xstrndup(rest[c], n);
+			rest[c] += n;
+			while (*rest[c] == ' ')
+				rest[c]++;
+			more |= *rest[c] != '\0';
+		} else {
+			piece[c] = text_fit(rest[c], w[c]);
+			rest[c] += strlen(rest[c]);
+		}
+		if (*piece[c] != '\0')
+			end = c + 1;
+	}
+	for (c = 0; c < end; c++) {
+		if (t->types[c] == OUT_VEC)
+			continue;
+		n = text_width(piece[c]);
+		pad = n < w[c] ? w[c] - n : 0;
+		if (t->types[c] != OUT_STR && !header)
+			fprintf(f, "%*s%s", (int)pad, "", piece[c]);
+		else
+			fprintf(f, "%s%*s", piece[c],
+			    c + 1 < end ? (int)pad : 0, "");
+		if (c + 1 < end)
+			fputs("  ", f);
+	}
+	fputc('\n', f);
+	for (c = 0; c < t->ncols; c++)
+		free(piece[c]);
+	free(piece);
+	return (more);
+}
+
 /* Prints a table aligned for people; vectors go on their own lines. */
 static void
 out_table_text(FILE *f, const struct out_table *t, int width)
 {
-	char	**s, *fit;
-	size_t	*w, r, c, n = t->nrows * t->ncols, pad, last;
-	int	 has_vec = 0, *fixed;
+	char		**s;
+	const char	**rest;
+	size_t		*w, r, c, n = t->nrows * t->ncols;
+	int		 has_vec = 0, *fixed;
 
 	w = xcalloc(t->ncols, sizeof *w);
 	fixed = xcalloc(t->ncols, sizeof *fixed);
+	rest = xcalloc(t->ncols, sizeof *rest);
 	s = xcalloc(n ? n : 1, sizeof *s);
 	for (c = 0; c < t->ncols; c++) {
 		fixed[c] = out_fixed(t, c);
@@ -486,28 +547,17 @@ out_table_text(FILE *f, const struct out_table *t, int width)
 			w[c] = text_width(s[r]);
 	}
 	out_fit_widths(t, w, width);
-	for (last = t->ncols; last > 0 && t->types[last - 1] == OUT_VEC;
-	    last--)
-		;
 	for (r = 0; r <= t->nrows; r++) {
 		if (r > 0 && has_vec && r > 1)
 			fputc('\n', f);
 		for (c = 0; c < t->ncols; c++) {
-			if (t->types[c] == OUT_VEC)
-				continue;
-			fit = text_fit(r == 0 ? t->cols[c] :
-			    s[(r - 1) * t->ncols + c], w[c]);
-			pad = w[c] - text_width(fit);
-			if (t->types[c] != OUT_STR && r > 0)
-				fprintf(f, "%*s%s", (int)pad, "", fit);
-			else
-				fprintf(f, "%s%*s", fit,
-				    c + 1 < last ? (int)pad : 0, "");
-			if (c + 1 < last)
-				fputs("  ", f);
-			free(fit);
+			rest[c] = r == 0 ? t->cols[c] :
+			    s[(r - 1) * t->ncols + c];
+			if (rest[c] == NULL)
+				rest[c] = "";
 		}
-		fputc('\n', f);
+		while (out_row_line(f, t, rest, w, r == 0))
+			;
 		for (c = 0; r > 0 && c < t->ncols; c++) {
 			if (t->types[c] == OUT_VEC)
 				out_vector_block(f,
@@ -518,8 +568,38 @@ out_table_text(FILE *f, const struct out_table *t, int width)
 	for (r = 0; r < n; r++)
 		free(s[r]);
 	free(s);
+	free(rest);
 	free(w);
 	free(fixed);
+}
+
+/*
+ * Prints the note under the tables, escaped and wrapped at spaces to the
+ * width; a newline in it starts a new line.
+ */
+static void
+out_note_text(FILE *f, const char *note, int width)
+{
+	char		*line, *esc;
+	const char	*p, *nl, *q;
+	size_t		 n;
+
+	for (p = note; *p != '\0'; p = *nl ? nl + 1 : nl) {
+		nl = strchr(p, '\n');
+		if (nl == NULL)
+			nl = p + strlen(p);
+		line = xstrndup(p, nl - p);
+		esc = text_escape(line);
+		q = esc;
+		do {
+			n = text_wrap(q, width > 0 ? (size_t)width : 80);
+			fprintf(f, "%.*s\n", (int)n, q);
+			for (q += n; *q == ' '; q++)
+				;
+		} while (*q != '\0');
+		free(esc);
+		free(line);
+	}
 }
 
 /* Prints a document in the given format. */
@@ -554,7 +634,7 @@ out_print(struct out_doc *d, FILE *f, enum out_format fmt, int width)
 				out_delimited(f, d->tables[i], fmt);
 		}
 		if (fmt == OUT_TABLE && d->note != NULL)
-			fprintf(f, "%s\n", d->note);
+			out_note_text(f, d->note, width);
 	}
 	fflush(f);
 }

@@ -45,6 +45,8 @@ struct out_table {
 	size_t		 nrows;
 	struct out_cell	*cells;		/* nrows x ncols */
 	size_t		 at;		/* cells filled */
+	/* Text too wide for its column wraps instead of being cut. */
+	int		 wrap;
 };
 
 struct out_doc {
@@ -65,6 +67,12 @@ void		 out_note(struct out_doc *, const char *, ...)
 /* Adds a table with its columns, given as "name:type" (s i n v b). */
 struct out_table *out_table_add(struct out_doc *, const char *,
 		    const char *const *, size_t);
+
+/*
+ * Makes text that does not fit its column wrap onto more lines, for
+ * tables people read whole (help, info); other tables cut it with '~'.
+ */
+void		 out_table_wrap(struct out_table *);
 
 /* Appends cells, left to right, top to bottom. */
 void		 out_str(struct out_table *, const char *);

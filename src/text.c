@@ -208,3 +208,34 @@ text_fit(const char *s, size_t cols)
 	}
 	return (xasprintf("%.*s~", (int)i, s));
 }
+
+/*
+ * Measures the first line of an already escaped string wrapped to cols
+ * columns: its length in bytes, ending before the last space that fits,
+ * or cut inside a word that is longer than the line, never empty.
+ */
+size_t
+text_wrap(const char *s, size_t cols)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t	 len, i, n, w, used = 0, space = 0;
+	uint32_t cp;
+
+	len = strlen(s);
+	for (i = 0; i < len; i += n) {
+		n = text_decode(u + i, len - i, &cp);
+		w = n == 0 ? 1 : text_cols(cp);
+		if (n == 0)
+			n = 1;
+		if (s[i] == ' ')
+			space = i;
+		if (used + w > cols)
+			break;
+		used += w;
+	}
+	if (i >= len || s[i] == ' ')
+		return (i);
+	if (space > 0)
+		return (space);
+	return (i > 0 ? i : n);
+}

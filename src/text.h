@@ -30,4 +30,7 @@ size_t	 text_width(const char *);
 /* Copies at most cols display columns of s into a new string. */
 char	*text_fit(const char *, size_t);
 
+/* Bytes of the first line of s wrapped to cols columns, at a space. */
+size_t	 text_wrap(const char *, size_t);
+
 #endif

@@ -352,6 +352,58 @@ def test_piped():
          "CSV output has a header and no decoration")
 
 
+def columns(text, names):
+    """The words of each column of a table for people, top to bottom.
+
+    Columns are cut where the header names start, so text that wrapped
+    onto more lines is found under its own column.
+    """
+    lines = text.rstrip("\n").split("\n")
+    head = lines[0]
+    starts = [head.index(n) for n in names] + [None]
+    words = [[] for _ in names]
+    for line in lines[1:]:
+        for i in range(len(names)):
+            words[i] += line[starts[i]:starts[i + 1]].split()
+    return words
+
+
+def test_wrap():
+    """help and info wrap to the terminal's width instead of cutting."""
+    _, ref, _ = run(ML, "-f", "json", "-c", "help")
+    ref = json.loads(ref)
+    _, one, _ = run(ML, "-f", "json", "-c", "help similar")
+    one = json.loads(one)[0]
+    with h5py.File(ML, "r") as f:
+        source = f["models/movielens"].attrs["source"]
+        source = source.decode() if isinstance(source, bytes) else source
+    for width in (60, 80):
+        env = dict(ENV, COLUMNS=str(width))
+
+        def cols(cmd, names):
+            p = subprocess.run([EMBREPL, ML, "-c", cmd], env=env,
+                               capture_output=True, text=True, timeout=60)
+            ok = p.returncode == 0 and all(
+                len(x) <= width and not x.endswith(" ")
+                for x in p.stdout.split("\n"))
+            body = p.stdout.split("\nAny other line")[0]
+            return ok, columns(body, names), p.stdout
+
+        ok, (usage, help_), out = cols("help", ["command", "help"])
+        t.ok(ok and usage == " ".join(r["command"] for r in ref).split() and
+             help_ == " ".join(r["help"] for r in ref).split() and
+             "--format table|tsv|csv|json." in " ".join(out.split()),
+             "help at %d columns: every usage and line whole, wrapped" %
+             width)
+        ok, (u, h, a), _ = cols("help similar", ["usage", "help", "alias"])
+        t.ok(ok and u == one["usage"].split() and h == one["help"].split()
+             and a == ["nn"], "help similar at %d columns: whole" % width)
+        ok, (field, value), out = cols("info", ["field", "value"])
+        t.ok(ok and " ".join(source.split()) in " ".join(value),
+             "info at %d columns: the whole source, as h5py reads it" %
+             width)
+
+
 class Pty:
     """embrepl at a pseudo-terminal of 100 columns."""
 
@@ -474,6 +526,7 @@ def main():
     test_lua_neighbours()
     test_errors()
     test_piped()
+    test_wrap()
     test_pty()
     t.done()
 

@@ -1,0 +1,142 @@
+/*
+ * test-text.c: escaping, measuring, cutting and wrapping untrusted text,
+ * and tables for people that cut or wrap it; every expected string was
+ * written out by hand.
+ */
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "out.h"
+#include "tap.h"
+#include "text.h"
+#include "util.h"
+
+/* Control, C1 and bidirectional characters never come out raw. */
+static void
+test_escape(void)
+{
+	char	*s;
+
+	s = text_escape("a\x1b[2Jb");
+	is_str(s, "a\\x1b[2Jb", "ESC becomes \\x1b");
+	free(s);
+	s = text_escape("x\xc2\x9by");
+	is_str(s, "x\\x9by", "the C1 control CSI is escaped");
+	free(s);
+	s = text_escape("\xe2\x80\xae" "abc");
+	is_str(s, "\\u{202e}abc", "RIGHT-TO-LEFT OVERRIDE is escaped");
+	free(s);
+	s = text_escape("caf\xc3\xa9");
+	is_str(s, "caf\xc3\xa9", "printable UTF-8 stays as it is");
+	free(s);
+	s = text_escape("C:\\x1b");
+	is_str(s, "C:\\\\x1b", "a backslash is doubled, so escapes are "
+	    "unambiguous");
+	free(s);
+	s = text_escape("a\xffz");
+	is_str(s, "a\\xffz", "a byte that is not UTF-8 is escaped");
+	free(s);
+}
+
+/* Widths count columns: wide characters take two. */
+static void
+test_width(void)
+{
+	char	*s;
+
+	is_int(text_width("abc"), 3, "ASCII: one column a character");
+	is_int(text_width("caf\xc3\xa9"), 4, "an accented letter is one");
+	is_int(text_width("\xe6\x97\xa5\xe6\x9c\xac"), 4,
+	    "two CJK characters take four columns");
+	s = text_fit("Star Wars (1977)", 8);
+	is_str(s, "Star Wa~", "a cut keeps 7 columns and marks it");
+	free(s);
+	s = text_fit("short", 8);
+	is_str(s, "short", "text that fits is not cut");
+	free(s);
+}
+
+/* Lines break at the last space that fits, or inside a long word. */
+static void
+test_wrap(void)
+{
+	const char *s = "exact nearest neighbours over every row";
+
+	is_int(text_wrap(s, 80), strlen(s), "a line that fits is whole");
+	is_int(text_wrap(s, 20), 13, "20 columns: 'exact nearest'");
+	is_int(text_wrap(s, 14), 13, "14 columns: the same");
+	is_int(text_wrap(s, 5), 5, "5 columns: 'exact', ending at a space");
+	is_int(text_wrap("cosine|euclidean|dot]", 8), 8,
+	    "a word longer than the line is cut at the width");
+	is_int(text_wrap("\xe6\x97\xa5\xe6\x9c\xac", 3), 3,
+	    "a wide character that would cross the edge goes to the next");
+	is_int(text_wrap("abc", 0), 1, "no room: one character, never none");
+	is_int(text_wrap("", 10), 0, "nothing to wrap");
+}
+
+/* Prints a document to a string at a width; the result is new. */
+static char *
+render(struct out_doc *d, int width)
+{
+	char	*buf = NULL;
+	size_t	 len = 0;
+	FILE	*f;
+
+	f = open_memstream(&buf, &len);
+	out_print(d, f, OUT_TABLE, width);
+	fclose(f);
+	return (buf);
+}
+
+/* A table cuts wide text, or wraps it into its column when asked. */
+static void
+test_table(void)
+{
+	static const char *const cols[] = { "name", "text", "n:i" };
+	struct out_doc	*d;
+	struct out_table *t;
+	char		*s;
+	int		 wrap;
+
+	for (wrap = 0; wrap < 2; wrap++) {
+		d = out_doc_new();
+		t = out_table_add(d, "t", cols, UTIL_NELEM(cols));
+		if (wrap)
+			out_table_wrap(t);
+		out_str(t, "alpha");
+		out_str(t, "one two three four five six");
+		out_int(t, 7);
+		out_note(d, "a note that is longer than the width");
+		s = render(d, 24);
+		if (wrap)
+			is_str(s,
+			    "name   text            n\n"
+			    "alpha  one two three   7\n"
+			    "       four five six\n"
+			    "a note that is longer\n"
+			    "than the width\n",
+			    "wrapped at 24 columns, no trailing blanks");
+		else
+			is_str(s,
+			    "name   text            n\n"
+			    "alpha  one two three~  7\n"
+			    "a note that is longer\n"
+			    "than the width\n",
+			    "cut at 24 columns");
+		free(s);
+		out_doc_free(d);
+	}
+}
+
+int
+main(void)
+{
+	setlocale(LC_ALL, "C.UTF-8");
+	test_escape();
+	test_width();
+	test_wrap();
+	test_table();
+	return (tap_done());
+}
