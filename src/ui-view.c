@@ -198,6 +198,31 @@ ui_nbr_bar(int y, int x, int w, double t, int utf8)
 	attrset(A_NORMAL);
 }
 
+/*
+ * Width of the neighbours' label column: the widest label shown, cut only
+ * where the score and a bar of twelve columns would not fit beside it.
+ */
+static int
+ui_nbr_labw(const struct ui_nbr *n, int x)
+{
+	const char	*l;
+	char		*esc;
+	size_t		 i;
+	int		 w = 8, lw, max = COLS - x - 11 - 12 - 1;
+
+	for (i = 0; i < n->nhits && w < max; i++) {
+		l = emb_label(n->e, n->hits[i].row);
+		esc = text_escape(l != NULL ? l : "?");
+		lw = (int)text_width(esc);
+		free(esc);
+		if (lw > w)
+			w = lw;
+	}
+	if (w > max)
+		w = max;
+	return (w < 8 ? 8 : w);
+}
+
 /* Draws the neighbours view. */
 static void
 ui_nbr_draw(struct ui_nbr *n)
@@ -213,7 +238,7 @@ ui_nbr_draw(struct ui_nbr *n)
 	erase();
 	page = (size_t)ui_term_page();
 	numw = ui_view_digits(n->e->rows);
-	labw = ui_view_labw();
+	labw = ui_nbr_labw(n, 3 + 1 + numw + 2);
 
 	l = emb_label(n->e, n->row);
 	safe = ui_term_safe(l != NULL ? l : "?", COLS / 2);
