@@ -166,22 +166,31 @@ text_cols(uint32_t cp)
 	return (w < 0 ? 1 : (size_t)w);
 }
 
+/*
+ * Steps over the character at s[i]: returns its length in bytes (one for
+ * a malformed byte) and puts its display columns in *w.
+ */
+static size_t
+text_step(const char *s, size_t len, size_t i, size_t *w)
+{
+	uint32_t cp;
+	size_t	 n;
+
+	n = text_decode((const unsigned char *)s + i, len - i, &cp);
+	*w = n == 0 ? 1 : text_cols(cp);
+	return (n == 0 ? 1 : n);
+}
+
 /* Display columns of an already escaped string. */
 size_t
 text_width(const char *s)
 {
-	const unsigned char *u = (const unsigned char *)s;
-	size_t	 len, i, n, cols = 0;
-	uint32_t cp;
+	size_t	 len, i, w, cols = 0;
 
 	len = strlen(s);
-	for (i = 0; i < len; i += n) {
-		n = text_decode(u + i, len - i, &cp);
-		if (n == 0) {
-			n = 1;
-			cols++;
-		} else
-			cols += text_cols(cp);
+	for (i = 0; i < len; ) {
+		i += text_step(s, len, i, &w);
+		cols += w;
 	}
 	return (cols);
 }
@@ -190,18 +199,13 @@ text_width(const char *s)
 char *
 text_fit(const char *s, size_t cols)
 {
-	const unsigned char *u = (const unsigned char *)s;
 	size_t	 len, i, n, w, used = 0;
-	uint32_t cp;
 
 	if (text_width(s) <= cols)
 		return (xstrdup(s));
 	len = strlen(s);
 	for (i = 0; i < len; i += n) {
-		n = text_decode(u + i, len - i, &cp);
-		w = n == 0 ? 1 : text_cols(cp);
-		if (n == 0)
-			n = 1;
+		n = text_step(s, len, i, &w);
 		if (used + w + 1 > cols)
 			break;
 		used += w;
@@ -217,16 +221,11 @@ text_fit(const char *s, size_t cols)
 size_t
 text_wrap(const char *s, size_t cols)
 {
-	const unsigned char *u = (const unsigned char *)s;
-	size_t	 len, i, n, w, used = 0, space = 0;
-	uint32_t cp;
+	size_t	 len, i, n = 1, w, used = 0, space = 0;
 
 	len = strlen(s);
 	for (i = 0; i < len; i += n) {
-		n = text_decode(u + i, len - i, &cp);
-		w = n == 0 ? 1 : text_cols(cp);
-		if (n == 0)
-			n = 1;
+		n = text_step(s, len, i, &w);
 		if (s[i] == ' ')
 			space = i;
 		if (used + w > cols)
