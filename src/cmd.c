@@ -113,6 +113,39 @@ cmd_find(const char *name)
 	return (NULL);
 }
 
+/*
+ * The name of the command closest to a word that names none, by edit
+ * distance (two edits at most, and no more than half its length), or
+ * NULL.
+ */
+const char *
+cmd_closest(const char *word)
+{
+	const char	*best = NULL;
+	size_t		 i, d, cap, bestd;
+
+	cmd_init();
+	cap = strlen(word) / 2;
+	if (cap > 2)
+		cap = 2;
+	bestd = cap + 1;
+	for (i = 0; i < cmd_n; i++) {
+		d = util_distance(word, cmd_table[i].name, cap);
+		if (d < bestd) {
+			bestd = d;
+			best = cmd_table[i].name;
+		}
+		if (cmd_table[i].alias == NULL)
+			continue;
+		d = util_distance(word, cmd_table[i].alias, cap);
+		if (d < bestd) {
+			bestd = d;
+			best = cmd_table[i].name;
+		}
+	}
+	return (best);
+}
+
 /* Copies a string that may be NULL. */
 static const char *
 cmd_copy(const char *s, const char *def)

@@ -43,6 +43,9 @@ struct cmd {
 /* Looks a command up by name or alias. */
 const struct cmd *cmd_find(const char *);
 
+/* The command whose name is a word or two edits away, or NULL. */
+const char	*cmd_closest(const char *);
+
 /* The table, in order: cmd_at(0) .. cmd_at(cmd_count() - 1). */
 size_t		 cmd_count(void);
 const struct cmd *cmd_at(size_t);

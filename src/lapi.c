@@ -9,6 +9,7 @@
  */
 #include <sys/types.h>
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
@@ -2126,6 +2127,88 @@ lapi_incomplete(lua_State *L)
 	    strcmp(msg + len - eof, "<eof>") == 0);
 }
 
+/*
+ * Tells whether a line that Lua refused, or that only named an unset
+ * variable, reads as a mistyped command: a first word that is a name but
+ * no Lua keyword, followed by nothing or by what could be an argument.
+ * Returns that word, new, and in *rest what follows it; or NULL.
+ */
+static char *
+lapi_mistyped(const char *line, const char **rest)
+{
+	static const char *const kw[] = { "and", "break", "do", "else",
+	    "elseif", "end", "false", "for", "function", "goto", "if", "in",
+	    "local", "nil", "not", "or", "repeat", "return", "then", "true",
+	    "until", "while" };
+	const char	*p;
+	size_t		 n, i;
+
+	line += strspn(line, " \t");
+	if (!isalpha((unsigned char)*line) && *line != '_')
+		return (NULL);
+	for (n = 0; isalnum((unsigned char)line[n]) || line[n] == '_'; n++)
+		;
+	p = line + n + strspn(line + n, " \t");
+	if (p == line + n && *p != '\0')
+		return (NULL);
+	if (*p != '\0' && !isalnum((unsigned char)*p) &&
+	    strchr("_#\"'", *p) == NULL)
+		return (NULL);
+	for (i = 0; i < UTIL_NELEM(kw); i++) {
+		if (strlen(kw[i]) == n && strncmp(kw[i], line, n) == 0)
+			return (NULL);
+	}
+	*rest = p;
+	return (xstrndup(line, n));
+}
+
+/*
+ * Reports a line that is no command and failed as Lua, with Lua's message
+ * (or NULL when the line only named an unset variable), as a mistyped
+ * command when it reads as one; returns whether it did.
+ */
+static int
+lapi_report_mistyped(struct repl *r, const char *line, const char *msg)
+{
+	const char	*near, *rest;
+	char		*word, *hint, *esc;
+
+	if ((word = lapi_mistyped(line, &rest)) == NULL)
+		return (0);
+	near = cmd_closest(word);
+	hint = near != NULL ? xasprintf("did you mean '%s'?", near) :
+	    xstrdup("try 'help'");
+	if (msg == NULL)
+		repl_error(r, "no command '%s' (%s) and no Lua value of that "
+		    "name", word, hint);
+	else {
+		esc = text_escape(msg);
+		repl_error(r, "no command '%s' (%s); as Lua, %s", word, hint,
+		    esc);
+		free(esc);
+	}
+	free(hint);
+	free(word);
+	return (1);
+}
+
+/* Tells whether a line is one name, that of no global variable. */
+static int
+lapi_unset_name(lua_State *L, const char *line)
+{
+	const char	*rest;
+	char		*word;
+	int		 unset;
+
+	if ((word = lapi_mistyped(line, &rest)) == NULL)
+		return (0);
+	unset = *rest == '\0' && lua_getglobal(L, word) == LUA_TNIL;
+	if (*rest == '\0')
+		lua_pop(L, 1);
+	free(word);
+	return (unset);
+}
+
 /* Runs a chunk typed at the prompt and prints what it returns. */
 int
 lapi_line(struct repl *r, const char *chunk, int *incomplete)
@@ -2149,8 +2232,14 @@ lapi_line(struct repl *r, const char *chunk, int *incomplete)
 		return (0);
 	}
 	if (status != LUA_OK) {
-		lapi_report(r, lua_tostring(L, -1));
+		if (!lapi_report_mistyped(r, chunk, lua_tostring(L, -1)))
+			lapi_report(r, lua_tostring(L, -1));
 		lua_settop(L, top);
+		return (-1);
+	}
+	if (lapi_unset_name(L, chunk)) {
+		lua_settop(L, top);
+		lapi_report_mistyped(r, chunk, NULL);
 		return (-1);
 	}
 	if (lapi_pcall(r, 0, LUA_MULTRET) != 0)

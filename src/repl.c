@@ -98,54 +98,6 @@ repl_emb(struct repl *r, const char *name)
 	return (NULL);
 }
 
-/* Lowercases one byte for comparisons. */
-static int
-repl_lower(int c)
-{
-	return (tolower((unsigned char)c));
-}
-
-/* Edit distance of a and b, ignoring case; stops counting at cap. */
-static size_t
-repl_distance(const char *a, const char *b, size_t cap)
-{
-	size_t	 la = strlen(a), lb = strlen(b), i, j, *row, best, d;
-	size_t	 prev, old;
-
-	if (la > 200 || lb > 200)
-		return (cap + 1);
-	if ((la > lb ? la - lb : lb - la) > cap)
-		return (cap + 1);
-	row = xcalloc(lb + 1, sizeof *row);
-	for (j = 0; j <= lb; j++)
-		row[j] = j;
-	for (i = 1; i <= la; i++) {
-		prev = row[0];
-		row[0] = i;
-		best = row[0];
-		for (j = 1; j <= lb; j++) {
-			old = row[j];
-			d = prev + (repl_lower(a[i - 1]) !=
-			    repl_lower(b[j - 1]));
-			if (row[j] + 1 < d)
-				d = row[j] + 1;
-			if (row[j - 1] + 1 < d)
-				d = row[j - 1] + 1;
-			row[j] = d;
-			prev = old;
-			if (d < best)
-				best = d;
-		}
-		if (best > cap) {
-			free(row);
-			return (cap + 1);
-		}
-	}
-	d = row[lb];
-	free(row);
-	return (d);
-}
-
 /* Tells whether hay contains needle, ignoring case. */
 static int
 repl_contains(const char *hay, const char *needle)
@@ -170,7 +122,7 @@ repl_suggest(struct emb *e, const char *want)
 		if (strlen(want) >= 3 && repl_contains(l, want))
 			s = strlen(l) > strlen(want) ? (strlen(l) -
 			    strlen(want)) / 8 : 0;
-		else if ((s = repl_distance(want, l, cap)) > cap)
+		else if ((s = util_distance(want, l, cap)) > cap)
 			continue;
 		if (n == REPL_SUGGEST && s >= score[n - 1])
 			continue;

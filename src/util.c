@@ -4,6 +4,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -269,4 +270,65 @@ util_temp_commit(FILE *f, char *tmp, const char *path, int ok,
 	}
 	free(tmp);
 	return (failed ? -1 : 0);
+}
+
+/* Lowercases one byte for comparisons. */
+static int
+util_lower(int c)
+{
+	return (tolower((unsigned char)c));
+}
+
+/*
+ * Edit distance of a and b, ignoring case, where swapping two neighbouring
+ * letters counts as one edit (optimal string alignment); past cap it
+ * stops counting and says cap + 1. Three rows of the table are kept: the
+ * one before the previous is what a swap looks back at.
+ */
+size_t
+util_distance(const char *a, const char *b, size_t cap)
+{
+	size_t	 la = strlen(a), lb = strlen(b), i, j, best, d;
+	size_t	*rows, *two, *one, *cur, *t;
+
+	if (la > 200 || lb > 200)
+		return (cap + 1);
+	if ((la > lb ? la - lb : lb - la) > cap)
+		return (cap + 1);
+	rows = xcalloc(3 * (lb + 1), sizeof *rows);
+	two = rows;
+	one = rows + lb + 1;
+	cur = rows + 2 * (lb + 1);
+	for (j = 0; j <= lb; j++)
+		one[j] = j;
+	for (i = 1; i <= la; i++) {
+		cur[0] = best = i;
+		for (j = 1; j <= lb; j++) {
+			d = one[j - 1] + (util_lower(a[i - 1]) !=
+			    util_lower(b[j - 1]));
+			if (one[j] + 1 < d)
+				d = one[j] + 1;
+			if (cur[j - 1] + 1 < d)
+				d = cur[j - 1] + 1;
+			if (i > 1 && j > 1 &&
+			    util_lower(a[i - 1]) == util_lower(b[j - 2]) &&
+			    util_lower(a[i - 2]) == util_lower(b[j - 1]) &&
+			    two[j - 2] + 1 < d)
+				d = two[j - 2] + 1;
+			cur[j] = d;
+			if (d < best)
+				best = d;
+		}
+		if (best > cap) {
+			free(rows);
+			return (cap + 1);
+		}
+		t = two;
+		two = one;
+		one = cur;
+		cur = t;
+	}
+	d = one[lb];
+	free(rows);
+	return (d);
 }

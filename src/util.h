@@ -46,6 +46,9 @@ void	 util_temp_mode(int);
 /* Multiplies two sizes, returning -1 on overflow. */
 int	 util_mul(size_t, size_t, size_t *);
 
+/* Edit distance of two strings, ignoring case; above cap it says cap+1. */
+size_t	 util_distance(const char *, const char *, size_t);
+
 /* FNV-1a, 64 bits: the label hash of the store format. */
 unsigned long long util_hash(const char *, size_t);
 

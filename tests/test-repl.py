@@ -298,7 +298,12 @@ def test_errors():
         (["-c", "similar items #0 zero"], "K must be a whole number"),
         (["-c", "similar items #0 3 --metric manhattan"], "metric"),
         (["-c", "show items #99999"], "no row #99999"),
-        (["-c", "frobnicate items"], "lua:"),
+        (["-c", "frobnicate items"], "no command 'frobnicate' (try 'help')"
+         "; as Lua, input:1: syntax error near 'items'"),
+        (["-c", "simialr items #3"], "no command 'simialr' (did you mean "
+         "'similar'?)"),
+        (["-c", "varz"], "no command 'varz' (did you mean 'vars'?) and no "
+         "Lua value of that name"),
         (["-c", "use nosuch"], "no model 'nosuch'"),
         (["-c", "similar"], "usage: similar"),
         (["-e", "x = = 1"], "lua:"),
@@ -308,6 +313,10 @@ def test_errors():
         first = err.split("\n")[0]
         t.ok(rc == 1 and first.startswith("embrepl: ") and want in first,
              "%s: %s" % (" ".join(args[1:]), first))
+    rc, out, err = run(ML, "-c", "x = 6 * 7", "-c", "x", "-c", "math.pi",
+                       "-c", 'print "hi"')
+    t.ok(rc == 0 and out == "42\n3.1415926535898\nhi\n" and err == "",
+         "names that Lua knows still read as Lua")
     rc, _, err = run(os.path.join(TMP, "missing.h5"), "-c", "vars")
     t.ok(rc == 1 and err.startswith("embrepl: ") and "missing.h5" in err
          and err.count("\n") == 1, "a missing store: one line, status 1")

@@ -1,7 +1,7 @@
 /*
  * test-text.c: escaping, measuring, cutting and wrapping untrusted text,
- * and tables for people that cut or wrap it; every expected string was
- * written out by hand.
+ * edit distances, and tables for people that cut or wrap their text;
+ * every expected value was worked out by hand.
  */
 #include <locale.h>
 #include <stdio.h>
@@ -76,6 +76,23 @@ test_wrap(void)
 	is_int(text_wrap("", 10), 0, "nothing to wrap");
 }
 
+/* Edit distances worked out by hand; a swap of neighbours is one edit. */
+static void
+test_distance(void)
+{
+	is_int(util_distance("kitten", "sitting", 5), 3,
+	    "kitten, sitting: two substitutions and an insertion");
+	is_int(util_distance("bais", "bias", 5), 1, "a swap is one edit");
+	is_int(util_distance("ca", "abc", 5), 3,
+	    "ca, abc: 3, a swapped pair is not edited again");
+	is_int(util_distance("VARS", "vars", 2), 0, "case is ignored");
+	is_int(util_distance("", "abc", 5), 3, "from nothing: insertions");
+	is_int(util_distance("abcdef", "uvwxyz", 2), 3,
+	    "past the cap: cap + 1");
+	is_int(util_distance("a", "abcdef", 2), 3,
+	    "lengths further apart than the cap: cap + 1");
+}
+
 /* Prints a document to a string at a width; the result is new. */
 static char *
 render(struct out_doc *d, int width)
@@ -137,6 +154,7 @@ main(void)
 	test_escape();
 	test_width();
 	test_wrap();
+	test_distance();
 	test_table();
 	return (tap_done());
 }
