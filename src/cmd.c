@@ -12,6 +12,7 @@
 #include "cmds.h"
 #include "lapi.h"
 #include "repl.h"
+#include "text.h"
 #include "util.h"
 
 static const struct cmd cmd_builtin[] = {
@@ -210,12 +211,17 @@ cmd_free_words(char **w, int n)
 	free(w);
 }
 
-/* Splits a line into words: quotes group, backslash escapes. */
+/*
+ * Splits a line into words: quotes group; outside single quotes a
+ * backslash escapes, as text_unescape reads it (\xHH, \u{H...}), so a
+ * label shown escaped can be typed back as it is shown.
+ */
 char **
 cmd_split(const char *line, int *n, char **cause)
 {
+	const char *end = line + strlen(line);
 	char	**w = NULL, *buf;
-	size_t	 len = 0;
+	size_t	 len = 0, got;
 	char	 quote;
 	int	 inword;
 
@@ -239,8 +245,9 @@ cmd_split(const char *line, int *n, char **cause)
 				line++;
 			} else if (*line == '\\' && quote != '\'' &&
 			    line[1] != '\0') {
-				buf[len++] = line[1];
-				line += 2;
+				line += text_unescape(line, end - line,
+				    buf + len, &got);
+				len += got;
 			} else
 				buf[len++] = *line++;
 		}

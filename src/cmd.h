@@ -53,7 +53,11 @@ const struct cmd *cmd_at(size_t);
 /* Adds or replaces a command (strings are copied); -1 with a cause. */
 int		 cmd_register(const struct cmd *, char **);
 
-/* Splits a line into words: quotes group, backslash escapes. */
+/*
+ * Splits a line into words: quotes group; outside single quotes \xHH,
+ * \u{H...} and a backslash before any other byte are read as
+ * text_unescape reads them, the escapes that labels are shown with.
+ */
 char		**cmd_split(const char *, int *, char **);
 void		 cmd_free_words(char **, int);
 

@@ -217,12 +217,31 @@ prompt_generate(const char *text, int state)
 	return (NULL);
 }
 
+/* Undoes the escapes of the text being completed, as cmd_split does. */
+static char *
+prompt_dequote(char *s, int quote)
+{
+	char	*out;
+	size_t	 len = strlen(s), i = 0, o = 0, got;
+
+	out = xmalloc(len + 1);
+	while (i < len) {
+		if (s[i] == '\\' && quote != '\'' && i + 1 < len) {
+			i += text_unescape(s + i, len - i, out + o, &got);
+			o += got;
+		} else
+			out[o++] = s[i++];
+	}
+	out[o] = '\0';
+	return (out);
+}
+
 /* Decides what the word under the cursor is and completes it. */
 static char **
 prompt_complete(const char *text, int start, int end)
 {
 	const struct cmd *c;
-	char		*head, **w, **m;
+	char		*head, **w, **m, *plain;
 	int		 nw, pos;
 	char		 k = '-';
 
@@ -250,51 +269,51 @@ prompt_complete(const char *text, int start, int end)
 		cmd_free_words(w, nw);
 		return (NULL);
 	}
-	prompt_gather(k, w, nw + 1, text);
+	plain = prompt_dequote((char *)text, rl_completion_quote_character);
+	prompt_gather(k, w, nw + 1, plain);
 	cmd_free_words(w, nw);
 	rl_filename_completion_desired = 1;
 	rl_filename_quoting_desired = 1;
-	m = rl_completion_matches(text, prompt_generate);
+	m = rl_completion_matches(plain, prompt_generate);
+	free(plain);
 	return (m);
 }
 
-/* Quotes a completed word that holds spaces, quotes or backslashes. */
+/*
+ * Quotes a completed word for the line. A word that needs nothing stays
+ * as it is; so does one inside a single quote already open, unless it
+ * holds a single quote or anything text_escape would escape. Any other
+ * goes between double quotes with quotes escaped and every character that
+ * must not reach the terminal written as its escape, which cmd_split
+ * reads back: no label is put on the line, and so on the screen, raw.
+ */
 static char *
 prompt_quote(char *s, int type, char *qp)
 {
-	char	*out, *p;
-	size_t	 n = 0;
+	char	*esc, *out, *p, *e;
+	int	 q = qp != NULL ? *qp : '\0', plain;
 
-	if (strpbrk(s, " \t\"'\\") == NULL && (qp == NULL || *qp == '\0'))
-		return (xstrdup(s));
-	out = p = xmalloc(2 * strlen(s) + 3);
-	if (qp == NULL || *qp != '\'')
+	esc = text_escape(s);
+	plain = strcmp(esc, s) == 0;
+	if (plain && q == '\0' && strpbrk(s, " \t\"'") == NULL)
+		out = xstrdup(s);
+	else if (plain && q == '\'' && strchr(s, '\'') == NULL)
+		out = xasprintf("%s%s", s, type == SINGLE_MATCH ? "'" : "");
+	else {
+		if (q == '\'')
+			*qp = '"';	/* readline drops the single quote */
+		out = p = xmalloc(2 * strlen(esc) + 3);
 		*p++ = '"';
-	for (; s[n] != '\0'; n++) {
-		if ((s[n] == '"' || s[n] == '\\') && (qp == NULL ||
-		    *qp != '\''))
-			*p++ = '\\';
-		*p++ = s[n];
+		for (e = esc; *e != '\0'; e++) {
+			if (*e == '"')
+				*p++ = '\\';
+			*p++ = *e;
+		}
+		if (type == SINGLE_MATCH)
+			*p++ = '"';
+		*p = '\0';
 	}
-	if (type == SINGLE_MATCH)
-		*p++ = qp != NULL && *qp == '\'' ? '\'' : '"';
-	*p = '\0';
-	return (out);
-}
-
-/* Undoes backslash escapes in the text being completed. */
-static char *
-prompt_dequote(char *s, int quote)
-{
-	char	*out, *p;
-
-	out = p = xmalloc(strlen(s) + 1);
-	for (; *s != '\0'; s++) {
-		if (*s == '\\' && quote != '\'' && s[1] != '\0')
-			s++;
-		*p++ = *s;
-	}
-	*p = '\0';
+	free(esc);
 	return (out);
 }
 
@@ -329,6 +348,27 @@ prompt_display(char **matches, int n, int longest)
 	rl_forced_update_display();
 }
 
+/*
+ * The bytes that make readline ask prompt_quote about a completed word:
+ * blanks, quotes, backslash, controls, and every byte of a character
+ * outside ASCII, since some of those must be escaped too.
+ */
+static const char *
+prompt_quote_bytes(void)
+{
+	static char	 bytes[256];
+	size_t		 n = 0;
+	int		 c;
+
+	if (bytes[0] != '\0')
+		return (bytes);
+	for (c = 1; c < 256; c++) {
+		if (c < 0x20 || c >= 0x7f || strchr(" \"'\\", c) != NULL)
+			bytes[n++] = c;
+	}
+	return (bytes);
+}
+
 /* Waits for keys and feeds them to readline until quit or Ctrl-D. */
 int
 prompt_run(struct repl *r)
@@ -343,7 +383,7 @@ prompt_run(struct repl *r)
 	rl_catch_signals = 0;
 	rl_attempted_completion_function = prompt_complete;
 	rl_completer_quote_characters = "\"'";
-	rl_filename_quote_characters = " \t\"'\\";
+	rl_filename_quote_characters = prompt_quote_bytes();
 	rl_completer_word_break_characters = " \t";
 	rl_filename_quoting_function = prompt_quote;
 	rl_filename_dequoting_function = prompt_dequote;

@@ -141,7 +141,7 @@ text_escape(const char *s)
 		} else if (cp == '\\') {
 			used += snprintf(out + used, size - used, "\\\\");
 		} else if (text_unsafe(cp)) {
-			if (cp < 0x100)
+			if (cp < 0x80)
 				used += snprintf(out + used, size - used,
 				    "\\x%02x", (unsigned)cp);
 			else
@@ -154,6 +154,84 @@ text_escape(const char *s)
 	}
 	out[used] = '\0';
 	return (out);
+}
+
+/* Tells the value of a hexadecimal digit, or -1. */
+static int
+text_hex(int c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	if (c >= 'A' && c <= 'F')
+		return (c - 'A' + 10);
+	return (-1);
+}
+
+/* Writes the UTF-8 of a code point to out; returns its length. */
+static size_t
+text_encode(uint32_t cp, char *out)
+{
+	if (cp < 0x80) {
+		out[0] = cp;
+		return (1);
+	}
+	if (cp < 0x800) {
+		out[0] = 0xc0 | (cp >> 6);
+		out[1] = 0x80 | (cp & 0x3f);
+		return (2);
+	}
+	if (cp < 0x10000) {
+		out[0] = 0xe0 | (cp >> 12);
+		out[1] = 0x80 | ((cp >> 6) & 0x3f);
+		out[2] = 0x80 | (cp & 0x3f);
+		return (3);
+	}
+	out[0] = 0xf0 | (cp >> 18);
+	out[1] = 0x80 | ((cp >> 12) & 0x3f);
+	out[2] = 0x80 | ((cp >> 6) & 0x3f);
+	out[3] = 0x80 | (cp & 0x3f);
+	return (4);
+}
+
+/*
+ * Reads the escape at s, which starts with a backslash: \xHH is the byte
+ * HH, \u{H...} the UTF-8 of a code point other than NUL or a surrogate,
+ * and a backslash before anything else is that byte. The decoded bytes
+ * go to out (room for four), their count to *outlen; returns the bytes
+ * of s read.
+ */
+size_t
+text_unescape(const char *s, size_t len, char *out, size_t *outlen)
+{
+	uint32_t cp = 0;
+	size_t	 i;
+	int	 h, l;
+
+	if (len < 2) {
+		out[0] = s[0];
+		*outlen = 1;
+		return (1);
+	}
+	if (s[1] == 'x' && len >= 4 && (h = text_hex(s[2])) >= 0 &&
+	    (l = text_hex(s[3])) >= 0 && (h | l) != 0) {
+		out[0] = h << 4 | l;
+		*outlen = 1;
+		return (4);
+	}
+	if (s[1] == 'u' && len >= 4 && s[2] == '{') {
+		for (i = 3; i < len && i < 10 && text_hex(s[i]) >= 0; i++)
+			cp = cp << 4 | text_hex(s[i]);
+		if (i > 3 && i < len && s[i] == '}' && cp != 0 &&
+		    cp <= 0x10ffff && (cp < 0xd800 || cp > 0xdfff)) {
+			*outlen = text_encode(cp, out);
+			return (i + 1);
+		}
+	}
+	out[0] = s[1];
+	*outlen = 1;
+	return (2);
 }
 
 /* Counts the columns a code point takes; unknown ones take one. */

@@ -14,9 +14,18 @@ char	*text_latin1(const char *, size_t);
 
 /*
  * Escapes a label for a terminal: control characters, invalid bytes and
- * bidirectional overrides become \xNN or \u{NNNN}; the result is new.
+ * bidirectional overrides become \xNN (a byte below 0x80, or one that is
+ * not UTF-8) or \u{NNNN} (a code point), backslashes doubled; the result is
+ * new. Lua string literals and command words read these escapes back.
  */
 char	*text_escape(const char *);
+
+/*
+ * Decodes the escape at s, a backslash and what follows (len bytes left):
+ * \xHH, \u{H...}, or a backslash before any other byte. Writes up to four
+ * bytes to out and their count to *outlen; returns the bytes of s read.
+ */
+size_t	 text_unescape(const char *, size_t, char *, size_t *);
 
 /*
  * Decodes the code point at s: returns its length in bytes (0 when the

@@ -135,8 +135,8 @@ def test_outputs(store):
              "commands %s" % (fmt, len(cmds), bad[:2]))
     rc, out, _ = run(store, "-c", "labels words")
     t.ok(b"clear\\x1b[2Jscreen" in out and b"abc\\u{202e}gnp" in out and
-         b"csi\\x9b31m" in out, "table: escapes are shown as \\x1b, "
-         "\\u{202e}, \\x9b")
+         b"csi\\u{009b}31m" in out, "table: escapes are shown as \\x1b, "
+         "\\u{202e}, \\u{009b}")
     rc, out, _ = run(store, "-f", "json", "-c", "labels words")
     got = [r["label"] for r in json.loads(out)] if rc == 0 else None
     t.ok(got == HOSTILE, "json: valid, and decodes to the labels exactly")
@@ -264,6 +264,12 @@ def test_completion(store):
     read(2)
     os.write(fd, b"\x15show words cle\t")
     read(2)
+    os.write(fd, b"\x15show words cs\t\n")
+    read(2)
+    os.write(fd, b"show words ab\t\n")
+    read(2)
+    os.write(fd, b"show e\t")
+    read(2)
     os.write(fd, b"\x15quit\n")
     read(2)
     try:
@@ -272,8 +278,36 @@ def test_completion(store):
         pass
     os.waitpid(pid, 0)
     t.ok(b"clear\\x1b[2Jscreen" in out and b"\x1b[2J" not in out and
-         b"\x1b]52" not in out and b"\x9b" not in out,
+         b"\x1b]52" not in out and b"\x9b" not in out and
+         b"\xe2\x80\xae" not in out,
          "completion lists and inserts labels escaped, never raw")
+    t.ok(b'"csi\\u{009b}31m" \r\n' in out and
+         b'"abc\\u{202e}gnp.exe" \r\n' in out and
+         b"\r\n  9  csi\\u{009b}31m " in out and
+         b"\r\n 10  abc\\u{202e}gnp.exe " in out,
+         "a completed label goes on the line as escapes that find its row")
+    t.ok(b'"e\\x1b[31mred\\u{202e}x"' in out,
+         "a completed variable name too")
+
+
+def test_typed_back(store):
+    """Every label, as a table shows it, typed back finds its row."""
+    rc, out, _ = run(store, "-f", "tsv", "-c", "labels words")
+    shown = [line.split("\t", 1)[1] for line in
+             out.decode().split("\n")[1:] if line]
+    words = " ".join('"%s"' % x.replace('"', '\\"') for x in shown)
+    rc, out, err = run(store, "-f", "json", "-c", "show words " + words)
+    got = [(r["row"], r["label"]) for r in json.loads(out)] if rc == 0 \
+        else err
+    t.ok(len(shown) == len(HOSTILE) and
+         got == [(i, x) for i, x in enumerate(HOSTILE)],
+         "each of %d escaped labels typed back names its row: %s" %
+         (len(shown), str(got)[:200]))
+    rc, out, err = run(store, "-f", "json", "-c",
+                       "show words csi\\u{9b}31m 'csi\\u{009b}31m'")
+    t.ok(rc == 1 and b"no label" in err and b"csi\\\\u{009b}31m" in err,
+         "escapes also work unquoted; single quotes keep them literal: %s" %
+         err.strip().decode("utf-8", "replace"))
 
 
 def tmux(sock, *args):
@@ -811,6 +845,7 @@ def main():
         test_invalid_utf8()
         test_damaged_weight()
         test_completion(store)
+        test_typed_back(store)
         test_views(store)
         test_nonfinite()
         test_shapes()

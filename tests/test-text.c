@@ -23,7 +23,8 @@ test_escape(void)
 	is_str(s, "a\\x1b[2Jb", "ESC becomes \\x1b");
 	free(s);
 	s = text_escape("x\xc2\x9by");
-	is_str(s, "x\\x9by", "the C1 control CSI is escaped");
+	is_str(s, "x\\u{009b}y", "the C1 control CSI is escaped as a code "
+	    "point, since \\x9b is the byte");
 	free(s);
 	s = text_escape("\xe2\x80\xae" "abc");
 	is_str(s, "\\u{202e}abc", "RIGHT-TO-LEFT OVERRIDE is escaped");
@@ -38,6 +39,60 @@ test_escape(void)
 	s = text_escape("a\xffz");
 	is_str(s, "a\\xffz", "a byte that is not UTF-8 is escaped");
 	free(s);
+}
+
+/* Decodes the escapes at the start of s into a new string. */
+static char *
+unescape_all(const char *s)
+{
+	char	*out;
+	size_t	 len = strlen(s), i = 0, o = 0, got;
+
+	out = malloc(len + 1);
+	while (i < len) {
+		if (s[i] == '\\') {
+			i += text_unescape(s + i, len - i, out + o, &got);
+			o += got;
+		} else
+			out[o++] = s[i++];
+	}
+	out[o] = '\0';
+	return (out);
+}
+
+/* Escapes read back to the bytes they stand for; others stay literal. */
+static void
+test_unescape(void)
+{
+	static const char *labels[] = { "a\x1b[2Jb", "x\xc2\x9by",
+	    "\xe2\x80\xae" "abc", "C:\\x1b", "a\xffz", "tab\there",
+	    "\xf0\x9f\x98\x80 smile", "\xef\xbb\xbf" "bom", "\\" };
+	char	 out[4], *esc, *back;
+	size_t	 i, got;
+
+	is_int(text_unescape("\\x41rest", 9, out, &got), 4, "\\x41 reads 4");
+	ok(got == 1 && out[0] == 'A', "\\x41 is A");
+	is_int(text_unescape("\\u{e9}", 6, out, &got), 6, "\\u{e9} reads 6");
+	ok(got == 2 && memcmp(out, "\xc3\xa9", 2) == 0, "\\u{e9} is \xc3\xa9");
+	is_int(text_unescape("\\u{1f600}", 9, out, &got), 9,
+	    "\\u{1f600} reads 9");
+	ok(got == 4 && memcmp(out, "\xf0\x9f\x98\x80", 4) == 0,
+	    "\\u{1f600} is four bytes");
+	is_int(text_unescape("\\\"", 2, out, &got), 2, "\\\" reads 2");
+	ok(got == 1 && out[0] == '"', "\\\" is a quote");
+	back = unescape_all("\\x4g \\u{d800} \\u{110000} \\u{} \\u{41 \\x00");
+	is_str(back, "x4g u{d800} u{110000} u{} u{41 x00",
+	    "bad escapes keep what follows the backslash: one hex digit, a "
+	    "surrogate, beyond U+10FFFF, empty, unclosed, NUL");
+	free(back);
+	for (i = 0; i < sizeof labels / sizeof labels[0]; i++) {
+		esc = text_escape(labels[i]);
+		back = unescape_all(esc);
+		ok(strcmp(back, labels[i]) == 0,
+		    "label %zu: its escaped form reads back to it exactly", i);
+		free(back);
+		free(esc);
+	}
 }
 
 /* Widths count columns: wide characters take two. */
@@ -152,6 +207,7 @@ main(void)
 {
 	setlocale(LC_ALL, "C.UTF-8");
 	test_escape();
+	test_unescape();
 	test_width();
 	test_wrap();
 	test_distance();
