@@ -14,6 +14,7 @@
 
 #include "import.h"
 #include "import-text.h"
+#include "text.h"
 #include "util.h"
 
 /* One variable's labels; a NULL name fits the only embedding. */
@@ -77,32 +78,6 @@ vocab_json_space(struct vocab *vc)
 		vc->p++;
 }
 
-/* Appends a code point as UTF-8. */
-static size_t
-vocab_utf8(uint32_t c, char *out)
-{
-	if (c < 0x80) {
-		out[0] = c;
-		return (1);
-	}
-	if (c < 0x800) {
-		out[0] = 0xc0 | c >> 6;
-		out[1] = 0x80 | (c & 0x3f);
-		return (2);
-	}
-	if (c < 0x10000) {
-		out[0] = 0xe0 | c >> 12;
-		out[1] = 0x80 | ((c >> 6) & 0x3f);
-		out[2] = 0x80 | (c & 0x3f);
-		return (3);
-	}
-	out[0] = 0xf0 | c >> 18;
-	out[1] = 0x80 | ((c >> 12) & 0x3f);
-	out[2] = 0x80 | ((c >> 6) & 0x3f);
-	out[3] = 0x80 | (c & 0x3f);
-	return (4);
-}
-
 /* Reads four hex digits of a \u escape. */
 static int
 vocab_json_hex(struct vocab *vc, uint32_t *c)
@@ -158,7 +133,7 @@ vocab_json_string(struct vocab *vc, size_t *lenp)
 				goto bad;
 			c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
 		}
-		len += vocab_utf8(c, s + len);
+		len += text_utf8(c, s + len);
 	}
 	if (vc->p == vc->end)
 		goto bad;

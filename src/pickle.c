@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "pickle.h"
+#include "text.h"
 #include "util.h"
 
 #define PICKLE_BLOCK	256
@@ -567,32 +568,6 @@ pickle_float_text(struct pickle_parser *pp, const char *s, size_t len)
 	return (nd);
 }
 
-/* Writes one code point to buf as UTF-8 (surrogates pass through). */
-size_t
-pickle_utf8(char *buf, uint32_t cp)
-{
-	if (cp < 0x80) {
-		buf[0] = cp;
-		return (1);
-	}
-	if (cp < 0x800) {
-		buf[0] = 0xc0 | (cp >> 6);
-		buf[1] = 0x80 | (cp & 0x3f);
-		return (2);
-	}
-	if (cp < 0x10000) {
-		buf[0] = 0xe0 | (cp >> 12);
-		buf[1] = 0x80 | ((cp >> 6) & 0x3f);
-		buf[2] = 0x80 | (cp & 0x3f);
-		return (3);
-	}
-	buf[0] = 0xf0 | (cp >> 18);
-	buf[1] = 0x80 | ((cp >> 12) & 0x3f);
-	buf[2] = 0x80 | ((cp >> 6) & 0x3f);
-	buf[3] = 0x80 | (cp & 0x3f);
-	return (4);
-}
-
 /* Reads n hex digits as a number, or returns -1. */
 static long
 pickle_hex(const char *s, size_t n)
@@ -631,7 +606,7 @@ pickle_unicode_text(struct pickle_parser *pp, const char *s, size_t len)
 	out = xmalloc(len * 4 + 1);
 	while (i < len) {
 		if (s[i] != '\\') {
-			o += pickle_utf8(out + o, (unsigned char)s[i++]);
+			o += text_utf8((unsigned char)s[i++], out + o);
 			continue;
 		}
 		for (run = 0; i + run < len && s[i + run] == '\\'; run++)
@@ -649,7 +624,7 @@ pickle_unicode_text(struct pickle_parser *pp, const char *s, size_t len)
 		}
 		for (k = 0; k + 1 < run; k++)
 			out[o++] = '\\';
-		o += pickle_utf8(out + o, (uint32_t)cp);
+		o += text_utf8((uint32_t)cp, out + o);
 		i += run + 1 + w;
 	}
 	nd = pickle_bytes_new(pp, PICKLE_STR, out, o);

@@ -129,9 +129,6 @@ struct pickle_node *pickle_load(struct pickle *, const void *, size_t,
 struct pickle_node *pickle_node_new(struct pickle *, enum pickle_type,
 		    char **);
 
-/* Writes a code point as 1 to 4 bytes of UTF-8; returns the count. */
-size_t		 pickle_utf8(char *, uint32_t);
-
 /* Nodes and bytes the arena holds. */
 size_t		 pickle_objects(const struct pickle *);
 size_t		 pickle_bytes(const struct pickle *);

@@ -221,19 +221,7 @@ prompt_generate(const char *text, int state)
 static char *
 prompt_dequote(char *s, int quote)
 {
-	char	*out;
-	size_t	 len = strlen(s), i = 0, o = 0, got;
-
-	out = xmalloc(len + 1);
-	while (i < len) {
-		if (s[i] == '\\' && quote != '\'' && i + 1 < len) {
-			i += text_unescape(s + i, len - i, out + o, &got);
-			o += got;
-		} else
-			out[o++] = s[i++];
-	}
-	out[o] = '\0';
-	return (out);
+	return (quote == '\'' ? xstrdup(s) : text_unescape_all(s));
 }
 
 /* Decides what the word under the cursor is and completes it. */

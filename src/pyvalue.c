@@ -9,6 +9,7 @@
 
 #include "pickle.h"
 #include "pyvalue.h"
+#include "text.h"
 #include "util.h"
 
 /* How many wrappers pyvalue_list looks through. */
@@ -242,7 +243,7 @@ pyvalue_utf32(const unsigned char *b, size_t size, int big, char **cause)
 			util_fail(cause, "bad code point in numpy unicode");
 			return (NULL);
 		}
-		o += pickle_utf8(o, cp);
+		o += text_utf8(cp, o);
 	}
 	*o = '\0';
 	return (out);

@@ -169,9 +169,9 @@ text_hex(int c)
 	return (-1);
 }
 
-/* Writes the UTF-8 of a code point to out; returns its length. */
-static size_t
-text_encode(uint32_t cp, char *out)
+/* Writes the UTF-8 of a code point to out (surrogates pass through). */
+size_t
+text_utf8(uint32_t cp, char *out)
 {
 	if (cp < 0x80) {
 		out[0] = cp;
@@ -225,13 +225,32 @@ text_unescape(const char *s, size_t len, char *out, size_t *outlen)
 			cp = cp << 4 | text_hex(s[i]);
 		if (i > 3 && i < len && s[i] == '}' && cp != 0 &&
 		    cp <= 0x10ffff && (cp < 0xd800 || cp > 0xdfff)) {
-			*outlen = text_encode(cp, out);
+			*outlen = text_utf8(cp, out);
 			return (i + 1);
 		}
 	}
 	out[0] = s[1];
 	*outlen = 1;
 	return (2);
+}
+
+/* Decodes every escape of s, as text_unescape reads one, into a new string. */
+char *
+text_unescape_all(const char *s)
+{
+	char	*out;
+	size_t	 len = strlen(s), i = 0, o = 0, got;
+
+	out = xmalloc(len + 1);
+	while (i < len) {
+		if (s[i] == '\\') {
+			i += text_unescape(s + i, len - i, out + o, &got);
+			o += got;
+		} else
+			out[o++] = s[i++];
+	}
+	out[o] = '\0';
+	return (out);
 }
 
 /* Counts the columns a code point takes; unknown ones take one. */

@@ -5,9 +5,13 @@
 #define EMBREPL_TEXT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Returns 1 when the bytes are well-formed UTF-8 without NUL. */
 int	 text_utf8_valid(const char *, size_t);
+
+/* Writes a code point as 1 to 4 bytes of UTF-8; returns the count. */
+size_t	 text_utf8(uint32_t, char *);
 
 /* Converts Latin-1 bytes to a new UTF-8 string. */
 char	*text_latin1(const char *, size_t);
@@ -26,6 +30,9 @@ char	*text_escape(const char *);
  * bytes to out and their count to *outlen; returns the bytes of s read.
  */
 size_t	 text_unescape(const char *, size_t, char *, size_t *);
+
+/* Decodes every escape in a string; the result is new. */
+char	*text_unescape_all(const char *);
 
 /*
  * Decodes the code point at s: returns its length in bytes (0 when the

@@ -41,25 +41,6 @@ test_escape(void)
 	free(s);
 }
 
-/* Decodes the escapes at the start of s into a new string. */
-static char *
-unescape_all(const char *s)
-{
-	char	*out;
-	size_t	 len = strlen(s), i = 0, o = 0, got;
-
-	out = malloc(len + 1);
-	while (i < len) {
-		if (s[i] == '\\') {
-			i += text_unescape(s + i, len - i, out + o, &got);
-			o += got;
-		} else
-			out[o++] = s[i++];
-	}
-	out[o] = '\0';
-	return (out);
-}
-
 /* Escapes read back to the bytes they stand for; others stay literal. */
 static void
 test_unescape(void)
@@ -80,14 +61,14 @@ test_unescape(void)
 	    "\\u{1f600} is four bytes");
 	is_int(text_unescape("\\\"", 2, out, &got), 2, "\\\" reads 2");
 	ok(got == 1 && out[0] == '"', "\\\" is a quote");
-	back = unescape_all("\\x4g \\u{d800} \\u{110000} \\u{} \\u{41 \\x00");
+	back = text_unescape_all("\\x4g \\u{d800} \\u{110000} \\u{} \\u{41 \\x00");
 	is_str(back, "x4g u{d800} u{110000} u{} u{41 x00",
 	    "bad escapes keep what follows the backslash: one hex digit, a "
 	    "surrogate, beyond U+10FFFF, empty, unclosed, NUL");
 	free(back);
 	for (i = 0; i < sizeof labels / sizeof labels[0]; i++) {
 		esc = text_escape(labels[i]);
-		back = unescape_all(esc);
+		back = text_unescape_all(esc);
 		ok(strcmp(back, labels[i]) == 0,
 		    "label %zu: its escaped form reads back to it exactly", i);
 		free(back);
