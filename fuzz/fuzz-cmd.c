@@ -27,7 +27,7 @@
 
 /* Lua is not there: a chunk fails quietly. */
 int
-lapi_line(struct repl *r, const char *text, int *incomplete)
+lapi_line(struct repl *r, const char *text, int lua_only, int *incomplete)
 {
 	*incomplete = 0;
 	return (-1);

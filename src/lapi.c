@@ -2211,7 +2211,8 @@ lapi_unset_name(lua_State *L, const char *line)
 
 /* Runs a chunk typed at the prompt and prints what it returns. */
 int
-lapi_line(struct repl *r, const char *chunk, int *incomplete)
+lapi_line(struct repl *r, const char *chunk, int lua_only,
+    int *incomplete)
 {
 	lua_State	*L = r->L;
 	const char	*ret;
@@ -2232,12 +2233,13 @@ lapi_line(struct repl *r, const char *chunk, int *incomplete)
 		return (0);
 	}
 	if (status != LUA_OK) {
-		if (!lapi_report_mistyped(r, chunk, lua_tostring(L, -1)))
+		if (lua_only ||
+		    !lapi_report_mistyped(r, chunk, lua_tostring(L, -1)))
 			lapi_report(r, lua_tostring(L, -1));
 		lua_settop(L, top);
 		return (-1);
 	}
-	if (lapi_unset_name(L, chunk)) {
+	if (!lua_only && lapi_unset_name(L, chunk)) {
 		lua_settop(L, top);
 		lapi_report_mistyped(r, chunk, NULL);
 		return (-1);

@@ -25,8 +25,10 @@ int		 lapi_init(struct repl *, char **);
  * Runs a chunk typed at the prompt, as an expression first and then as a
  * statement, and prints its results. Sets *incomplete and runs nothing
  * when the chunk needs more lines. Returns -1 when it failed (reported).
+ * Unless lua_only is set (-e, a chunk after '=', or of several lines), a
+ * line that fails and reads as a mistyped command is reported as one.
  */
-int		 lapi_line(struct repl *, const char *, int *);
+int		 lapi_line(struct repl *, const char *, int, int *);
 
 /* Runs a script file ("-": standard input) with arg and ... set. */
 int		 lapi_script(struct repl *, const char *, int, char **);

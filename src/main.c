@@ -279,7 +279,7 @@ main_lua(struct repl *r, const char *chunk)
 {
 	int	 incomplete;
 
-	if (lapi_line(r, chunk, &incomplete) != 0)
+	if (lapi_line(r, chunk, 1, &incomplete) != 0)
 		r->failed = 1;
 	else if (incomplete)
 		repl_error(r, "lua: -e: unfinished chunk");

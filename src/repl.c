@@ -251,11 +251,12 @@ repl_show_progress(int on)
 int
 repl_chunk(struct repl *r, const char *text, int *incomplete)
 {
-	int	 is_cmd, rc;
+	int	 is_cmd, rc, lua_only;
 
 	*incomplete = 0;
 	util_interrupted = 0;
-	if (strchr(text, '\n') == NULL) {
+	lua_only = strchr(text, '\n') != NULL || *text == '=';
+	if (!lua_only) {
 		rc = cmd_line(r, text, &is_cmd);
 		if (is_cmd) {
 			if (rc != 0)
@@ -267,7 +268,7 @@ repl_chunk(struct repl *r, const char *text, int *incomplete)
 	}
 	if (*text == '=')
 		text++;
-	rc = lapi_line(r, text, incomplete);
+	rc = lapi_line(r, text, lua_only, incomplete);
 	if (rc != 0)
 		r->failed = 1;
 	progress_end(repl_pr);

@@ -317,6 +317,11 @@ def test_errors():
                        "-c", 'print "hi"')
     t.ok(rc == 0 and out == "42\n3.1415926535898\nhi\n" and err == "",
          "names that Lua knows still read as Lua")
+    rc, out, err = run(ML, "-c", "= varz", "-e", "varz", "-c", "= 1 +")
+    t.ok(rc == 1 and out == "nil\nnil\n" and
+         "no command" not in err and "lua: input:1:" in err,
+         "after '=' and in -e a line is Lua only: never a mistyped command "
+         "(%s)" % err.strip())
     rc, _, err = run(os.path.join(TMP, "missing.h5"), "-c", "vars")
     t.ok(rc == 1 and err.startswith("embrepl: ") and "missing.h5" in err
          and err.count("\n") == 1, "a missing store: one line, status 1")
