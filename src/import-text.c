@@ -929,6 +929,44 @@ import_text_meta_path(const char *path)
 	return (NULL);
 }
 
+/*
+ * Finds the vectors file that a projector metadata file labels, the
+ * inverse of import_text_meta_path, or NULL.
+ */
+char *
+import_text_vectors_path(const char *path)
+{
+	static const char	*words[] = {
+		"vectors", "vecs", "vector", "vec", "embeddings", "embedding"
+	};
+	static const char	*metas[] = { "_metadata", "_meta", "metadata",
+		"meta" };
+	const char		*base, *at, *hit;
+	size_t			 i, j, dirlen;
+	char			*cand;
+
+	base = import_text_base(path);
+	dirlen = base - path;
+	for (j = 0; j < UTIL_NELEM(metas); j++) {
+		hit = NULL;
+		for (at = base; (at = strstr(at, metas[j])) != NULL; at++)
+			hit = at;
+		if (hit == NULL)
+			continue;
+		if (*metas[j] == '_' && (cand = import_text_try(path, path,
+		    dirlen, base, hit - base, "", hit + strlen(metas[j]))) !=
+		    NULL)
+			return (cand);
+		for (i = 0; i < UTIL_NELEM(words); i++) {
+			cand = import_text_try(path, path, dirlen, base,
+			    hit - base, words[i], hit + strlen(metas[j]));
+			if (cand != NULL)
+				return (cand);
+		}
+	}
+	return (NULL);
+}
+
 /* Reads the rows of a projector vectors file. */
 static int
 import_text_vectors(const char *p, const char *end, size_t rows,

@@ -38,4 +38,7 @@ struct import_labels *import_text_labels(const char *, char **);
 /* The file name without folders and extension, new. */
 char		*import_text_stem(const char *);
 
+/* The vectors file that a projector metadata file labels, new, or NULL. */
+char		*import_text_vectors_path(const char *);
+
 #endif

@@ -194,6 +194,7 @@ import_sniff_text(const char *path, char **cause)
 {
 	struct import_map	 map;
 	enum import_kind	 k = IMPORT_NONE;
+	char			*vecs;
 
 	if (import_text_map(path, &map, cause) != 0)
 		return (IMPORT_NONE);
@@ -211,6 +212,13 @@ import_sniff_text(const char *path, char **cause)
 		k = IMPORT_PROJECTOR;
 		break;
 	case IMPORT_TEXT_NONE:
+		if (cause != NULL &&
+		    (vecs = import_text_vectors_path(path)) != NULL) {
+			free(*cause);
+			util_fail(cause, "projector metadata, not vectors: "
+			    "open %s, which it labels", vecs);
+			free(vecs);
+		}
 		break;
 	}
 	import_text_unmap(&map);

@@ -227,6 +227,16 @@ def test_projector(d, rng):
     check_vectors("projector with titled metadata",
                   os.path.join(d, "vectors.tsv"), mat,
                   ["T%d" % i for i in range(25)])
+    write(os.path.join(d, "novels_vecs.tsv"), vec)
+    write(os.path.join(d, "novels_meta.tsv"), "".join(
+        "The Novel Number %d\n" % i for i in range(25)))
+    check_error("the metadata file opened instead of its vectors",
+                os.path.join(d, "novels_meta.tsv"),
+                ["projector metadata, not vectors",
+                 os.path.join(d, "novels_vecs.tsv")])
+    check_error("metadata.tsv opened instead of vectors.tsv",
+                os.path.join(d, "metadata.tsv"),
+                ["projector metadata", os.path.join(d, "vectors.tsv")])
     write(os.path.join(d, "other.tsv"), "word\n" + "".join(
         "x%d\n" % i for i in range(25)))
     check_vectors("projector with -l and a one-column header",
