@@ -225,7 +225,40 @@ import_sniff_text(const char *path, char **cause)
 	return (k);
 }
 
-/* Sniffs a file's format; the cause says what was seen when unknown. */
+/*
+ * Decides a format from the first bytes of a file, or says, as the cause,
+ * that it is none embrepl reads and what was seen.
+ */
+static enum import_kind
+import_sniff_content(const char *path, const unsigned char *h, size_t n,
+    int hdf5, char **cause)
+{
+	enum import_kind	 k = IMPORT_NONE;
+	char			*why = NULL;
+
+	if (hdf5)
+		k = import_sniff_hdf5(path, &why);
+	else if (n >= 4 && memcmp(h, "PK\003\004", 4) == 0)
+		k = import_sniff_zip(path, &why);
+	else if (n >= sizeof import_torch_magic &&
+	    memcmp(h, import_torch_magic, sizeof import_torch_magic) == 0)
+		k = IMPORT_TORCH;
+	else if (n >= 6 && memcmp(h, "\223NUMPY", 6) == 0)
+		k = IMPORT_NPY;
+	else if (import_binary_head(h, n))
+		import_sniff_binary(h, n, &why);
+	else
+		k = import_sniff_text(path, &why);
+	if (k == IMPORT_NONE)
+		util_fail(cause, "not a format embrepl reads (%s)", why);
+	free(why);
+	return (k);
+}
+
+/*
+ * Sniffs a file's format. The cause says why none: the file cannot be
+ * read, is empty, or holds what embrepl does not read.
+ */
 static enum import_kind
 import_sniff(const char *path, char **cause)
 {
@@ -251,20 +284,7 @@ import_sniff(const char *path, char **cause)
 		util_fail(cause, "the file is empty");
 		return (IMPORT_NONE);
 	}
-	if (hdf5)
-		return (import_sniff_hdf5(path, cause));
-	if (n >= 4 && memcmp(h, "PK\003\004", 4) == 0)
-		return (import_sniff_zip(path, cause));
-	if ((size_t)n >= sizeof import_torch_magic &&
-	    memcmp(h, import_torch_magic, sizeof import_torch_magic) == 0)
-		return (IMPORT_TORCH);
-	if (n >= 6 && memcmp(h, "\223NUMPY", 6) == 0)
-		return (IMPORT_NPY);
-	if (import_binary_head(h, n)) {
-		import_sniff_binary(h, n, cause);
-		return (IMPORT_NONE);
-	}
-	return (import_sniff_text(path, cause));
+	return (import_sniff_content(path, h, n, hdf5, cause));
 }
 
 /* Names the format import_open would use, or NULL. */
@@ -296,11 +316,9 @@ import_open_here(const char *path, const struct import_opts *opts,
 	enum import_kind	 k;
 	char			*why = NULL, *s;
 
-	k = import_sniff(path, &why);
+	k = import_sniff(path, cause);
 	switch (k) {
 	case IMPORT_NONE:
-		util_fail(cause, "not a format embrepl reads (%s)", why);
-		free(why);
 		return (NULL);
 	case IMPORT_STORE:
 		ms = store_open(path, cause);

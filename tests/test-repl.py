@@ -322,9 +322,14 @@ def test_errors():
          "no command" not in err and "lua: input:1:" in err,
          "after '=' and in -e a line is Lua only: never a mistyped command "
          "(%s)" % err.strip())
-    rc, _, err = run(os.path.join(TMP, "missing.h5"), "-c", "vars")
-    t.ok(rc == 1 and err.startswith("embrepl: ") and "missing.h5" in err
-         and err.count("\n") == 1, "a missing store: one line, status 1")
+    missing = os.path.join(TMP, "missing.h5")
+    empty = os.path.join(TMP, "empty.h5")
+    open(empty, "w").close()
+    for path, why in ((missing, "No such file or directory"),
+                      (TMP, "a directory"), (empty, "the file is empty")):
+        rc, _, err = run(path, "-c", "vars")
+        t.ok(rc == 1 and err == "embrepl: %s: %s\n" % (path, why),
+             "%s: one line, status 1 ('%s')" % (why, err.strip()))
     damaged = os.path.join(TOP, "tests", "damaged", "hdf5-segfault.h5")
     rc, _, err = run(damaged, "-c", "models")
     t.ok(rc == 1 and err.startswith("embrepl: ") and "damaged" in err and
