@@ -54,9 +54,9 @@ const struct cmd *cmd_at(size_t);
 int		 cmd_register(const struct cmd *, char **);
 
 /*
- * Splits a line into words: quotes group; outside single quotes \xHH,
- * \u{H...} and a backslash before any other byte are read as
- * text_unescape reads them, the escapes that labels are shown with.
+ * Splits a line into words: quotes group; outside single quotes the
+ * escapes that labels are shown with (\xHH, \u{H...}) and a backslash
+ * before a backslash, quote or blank are read as text_unescape reads them.
  */
 char		**cmd_split(const char *, int *, char **);
 void		 cmd_free_words(char **, int);

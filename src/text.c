@@ -198,9 +198,11 @@ text_utf8(uint32_t cp, char *out)
 /*
  * Reads the escape at s, which starts with a backslash: \xHH is the byte
  * HH, \u{H...} the UTF-8 of a code point other than NUL or a surrogate,
- * and a backslash before anything else is that byte. The decoded bytes
- * go to out (room for four), their count to *outlen; returns the bytes
- * of s read.
+ * and a backslash before a backslash, a quote or a blank is that byte.
+ * Before anything else the backslash stands for itself, as in a shell's
+ * double quotes, so that a regular expression keeps its \( and \. and a
+ * malformed escape stays as it was typed. The decoded bytes go to out
+ * (room for four), their count to *outlen; returns the bytes of s read.
  */
 size_t
 text_unescape(const char *s, size_t len, char *out, size_t *outlen)
@@ -229,9 +231,13 @@ text_unescape(const char *s, size_t len, char *out, size_t *outlen)
 			return (i + 1);
 		}
 	}
-	out[0] = s[1];
 	*outlen = 1;
-	return (2);
+	if (s[1] != '\0' && strchr("\\\"' \t", s[1]) != NULL) {
+		out[0] = s[1];
+		return (2);
+	}
+	out[0] = '\\';
+	return (1);
 }
 
 /* Decodes every escape of s, as text_unescape reads one, into a new string. */

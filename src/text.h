@@ -26,8 +26,9 @@ char	*text_escape(const char *);
 
 /*
  * Decodes the escape at s, a backslash and what follows (len bytes left):
- * \xHH, \u{H...}, or a backslash before any other byte. Writes up to four
- * bytes to out and their count to *outlen; returns the bytes of s read.
+ * \xHH, \u{H...}, or a backslash before a backslash, quote or blank; any
+ * other backslash is itself. Writes up to four bytes to out and their
+ * count to *outlen; returns the bytes of s read.
  */
 size_t	 text_unescape(const char *, size_t, char *, size_t *);
 

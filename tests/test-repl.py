@@ -8,6 +8,7 @@ the rows of show, the biases, and every export format.
 import fnmatch
 import json
 import os
+import re
 import pty
 import select
 import signal
@@ -172,6 +173,13 @@ def test_movielens():
     t.ok(rc == 0 and len(got) >= 2 and
          all(g.lower().startswith("star ") for g in got),
          "labels with a /regex/")
+    want = [l for l in labels
+            if re.search(r"[a-z]\. \(19[0-9]+\)$", l, re.I)]
+    rc, out, _ = run(ML, "-f", "tsv", "-c",
+                     "labels items \"/[a-z]\\. \\(19[0-9]+\\)$/\"")
+    got = [l.split("\t")[1] for l in out.strip().split("\n")[1:]]
+    t.ok(rc == 0 and want and got == want,
+         "a regex keeps its backslashes inside double quotes: %s" % got)
 
 
 def test_adult():

@@ -62,9 +62,18 @@ test_unescape(void)
 	is_int(text_unescape("\\\"", 2, out, &got), 2, "\\\" reads 2");
 	ok(got == 1 && out[0] == '"', "\\\" is a quote");
 	back = text_unescape_all("\\x4g \\u{d800} \\u{110000} \\u{} \\u{41 \\x00");
-	is_str(back, "x4g u{d800} u{110000} u{} u{41 x00",
-	    "bad escapes keep what follows the backslash: one hex digit, a "
-	    "surrogate, beyond U+10FFFF, empty, unclosed, NUL");
+	is_str(back, "\\x4g \\u{d800} \\u{110000} \\u{} \\u{41 \\x00",
+	    "bad escapes stay as typed: one hex digit, a surrogate, beyond "
+	    "U+10FFFF, empty, unclosed, NUL");
+	free(back);
+	back = text_unescape_all("/\\(19[0-9]+\\)\\./ \\d C:\\tmp");
+	is_str(back, "/\\(19[0-9]+\\)\\./ \\d C:\\tmp",
+	    "a backslash before other characters stays: a regular "
+	    "expression or a path keeps it");
+	free(back);
+	back = text_unescape_all("a\\ b \\\\ \\' \\\"");
+	is_str(back, "a b \\ ' \"",
+	    "a backslash before a blank, a backslash or a quote escapes it");
 	free(back);
 	for (i = 0; i < sizeof labels / sizeof labels[0]; i++) {
 		esc = text_escape(labels[i]);
