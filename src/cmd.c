@@ -381,7 +381,7 @@ cmd_run(struct repl *r, const struct cmd *c, char **w, int n)
 	struct cmd_args	 a;
 	enum out_format	 saved = r->format, f;
 	const char	*fmt;
-	int		 rc;
+	int		 rc, own = 0;
 
 	if (cmd_parse(r, c, w, n, &a) != 0) {
 		cmd_args_free(&a);
@@ -398,8 +398,10 @@ cmd_run(struct repl *r, const struct cmd *c, char **w, int n)
 			repl_error(r, "%s: format '%s': use table, tsv, csv "
 			    "or json", c->name, fmt);
 			rc = -1;
-		} else
+		} else {
 			r->format = f;
+			own = 1;
+		}
 	}
 	if (rc == 0) {
 		if (c->lua_ref >= 0)
@@ -407,7 +409,8 @@ cmd_run(struct repl *r, const struct cmd *c, char **w, int n)
 		else
 			rc = c->fn(r, &a);
 	}
-	r->format = saved;
+	if (own)
+		r->format = saved;	/* the format command's own stays */
 	cmd_args_free(&a);
 	return (rc);
 }

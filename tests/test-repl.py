@@ -377,6 +377,18 @@ def test_piped():
     rc, out, _ = run(ML, "-f", "csv", "-c", "bias items 1")
     t.ok(rc == 0 and out.startswith("rank,row,label,bias\n"),
          "CSV output has a header and no decoration")
+    rc, out, err = run(ML, stdin="format json\nbias items 1\n"
+                       "bias items 1 --format tsv\nformat\n")
+    doc, _, rest = out.partition("\n}\n")
+    try:
+        got = json.loads(doc + "}")
+    except ValueError:
+        got = None
+    t.ok(rc == 0 and got is not None and got["highest"][0]["row"] == 1294
+         and rest.startswith("rank\trow\tlabel\tbias\n") and
+         rest.endswith("\njson\n"),
+         "'format json' holds for the commands after it; a command's own "
+         "--format only for itself (%r)" % out[-60:])
 
 
 def columns(text, names):
