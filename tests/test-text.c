@@ -61,7 +61,8 @@ test_unescape(void)
 	    "\\u{1f600} is four bytes");
 	is_int(text_unescape("\\\"", 2, out, &got), 2, "\\\" reads 2");
 	ok(got == 1 && out[0] == '"', "\\\" is a quote");
-	back = text_unescape_all("\\x4g \\u{d800} \\u{110000} \\u{} \\u{41 \\x00");
+	back = text_unescape_all("\\x4g \\u{d800} \\u{110000} \\u{} "
+	    "\\u{41 \\x00");
 	is_str(back, "\\x4g \\u{d800} \\u{110000} \\u{} \\u{41 \\x00",
 	    "bad escapes stay as typed: one hex digit, a surrogate, beyond "
 	    "U+10FFFF, empty, unclosed, NUL");
