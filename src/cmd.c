@@ -213,8 +213,9 @@ cmd_free_words(char **w, int n)
 
 /*
  * Splits a line into words: quotes group; outside single quotes a
- * backslash escapes, as text_unescape reads it (\xHH, \u{H...}), so a
- * label shown escaped can be typed back as it is shown.
+ * backslash is read as text_unescape reads it (\xHH, \u{H...}, or before
+ * a backslash, quote or blank), so that a label shown escaped can be
+ * typed back as it is shown.
  */
 char **
 cmd_split(const char *line, int *n, char **cause)
