@@ -888,43 +888,65 @@ import_text_try(const char *path, const char *dir, size_t dirlen,
 	return (NULL);
 }
 
-/* Finds the metadata file of a projector vectors file, or NULL. */
+/* The words that name a projector's vectors file and its metadata. */
+static const char *const import_text_vec_words[] = {
+	"vectors", "vecs", "vector", "vec", "embeddings", "embedding"
+};
+static const char *const import_text_meta_words[] = { "metadata", "meta" };
+
+/*
+ * Tries the names made from a file's name by replacing the last place
+ * where one of the words from stands with each of the words to, in
+ * order; returns the first readable one, new, or NULL.
+ */
 static char *
-import_text_meta_path(const char *path)
+import_text_swap(const char *path, const char *const *from, size_t nfrom,
+    const char *const *to, size_t nto)
 {
-	static const char	*words[] = {
-		"vectors", "vecs", "vector", "vec", "embeddings", "embedding"
-	};
-	static const char	*metas[] = { "metadata", "meta" };
-	const char		*base, *at, *hit, *dot;
-	size_t			 i, j, dirlen;
-	char			*cand;
+	const char	*base, *at, *hit;
+	size_t		 i, j, dirlen;
+	char		*cand;
 
 	base = import_text_base(path);
 	dirlen = base - path;
-	for (i = 0; i < UTIL_NELEM(words); i++) {
+	for (i = 0; i < nfrom; i++) {
 		hit = NULL;
-		for (at = base; (at = strstr(at, words[i])) != NULL; at++)
+		for (at = base; (at = strstr(at, from[i])) != NULL; at++)
 			hit = at;
-		if (hit == NULL)
-			continue;
-		for (j = 0; j < UTIL_NELEM(metas); j++) {
+		for (j = 0; hit != NULL && j < nto; j++) {
 			cand = import_text_try(path, path, dirlen, base,
-			    hit - base, metas[j], hit + strlen(words[i]));
+			    hit - base, to[j], hit + strlen(from[i]));
 			if (cand != NULL)
 				return (cand);
 		}
 	}
+	return (NULL);
+}
+
+/* Finds the metadata file of a projector vectors file, or NULL. */
+static char *
+import_text_meta_path(const char *path)
+{
+	const char	*base, *dot;
+	char		*cand, *hit;
+	size_t		 j;
+
+	cand = import_text_swap(path, import_text_vec_words,
+	    UTIL_NELEM(import_text_vec_words), import_text_meta_words,
+	    UTIL_NELEM(import_text_meta_words));
+	if (cand != NULL)
+		return (cand);
+	base = import_text_base(path);
 	dot = strrchr(base, '.');
 	if (dot == NULL || dot == base)
 		dot = base + strlen(base);
-	for (j = 0; j < UTIL_NELEM(metas); j++) {
-		cand = xasprintf("_%s", metas[j]);
-		hit = import_text_try(path, path, dirlen, base, dot - base,
-		    cand, dot);
+	for (j = 0; j < UTIL_NELEM(import_text_meta_words); j++) {
+		cand = xasprintf("_%s", import_text_meta_words[j]);
+		hit = import_text_try(path, path, base - path, base,
+		    dot - base, cand, dot);
 		free(cand);
 		if (hit != NULL)
-			return ((char *)hit);
+			return (hit);
 	}
 	return (NULL);
 }
@@ -936,35 +958,17 @@ import_text_meta_path(const char *path)
 char *
 import_text_vectors_path(const char *path)
 {
-	static const char	*words[] = {
-		"vectors", "vecs", "vector", "vec", "embeddings", "embedding"
-	};
-	static const char	*metas[] = { "_metadata", "_meta", "metadata",
-		"meta" };
-	const char		*base, *at, *hit;
-	size_t			 i, j, dirlen;
-	char			*cand;
+	static const char *const suffixes[] = { "_metadata", "_meta" };
+	static const char *const none[] = { "" };
+	char	*cand;
 
-	base = import_text_base(path);
-	dirlen = base - path;
-	for (j = 0; j < UTIL_NELEM(metas); j++) {
-		hit = NULL;
-		for (at = base; (at = strstr(at, metas[j])) != NULL; at++)
-			hit = at;
-		if (hit == NULL)
-			continue;
-		if (*metas[j] == '_' && (cand = import_text_try(path, path,
-		    dirlen, base, hit - base, "", hit + strlen(metas[j]))) !=
-		    NULL)
-			return (cand);
-		for (i = 0; i < UTIL_NELEM(words); i++) {
-			cand = import_text_try(path, path, dirlen, base,
-			    hit - base, words[i], hit + strlen(metas[j]));
-			if (cand != NULL)
-				return (cand);
-		}
-	}
-	return (NULL);
+	cand = import_text_swap(path, suffixes, UTIL_NELEM(suffixes), none,
+	    UTIL_NELEM(none));
+	if (cand != NULL)
+		return (cand);
+	return (import_text_swap(path, import_text_meta_words,
+	    UTIL_NELEM(import_text_meta_words), import_text_vec_words,
+	    UTIL_NELEM(import_text_vec_words)));
 }
 
 /* Reads the rows of a projector vectors file. */

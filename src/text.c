@@ -74,14 +74,8 @@ text_latin1(const char *s, size_t len)
 	size_t	 i;
 
 	out = p = xmalloc(2 * len + 1);
-	for (i = 0; i < len; i++) {
-		if (u[i] < 0x80)
-			*p++ = u[i];
-		else {
-			*p++ = 0xc0 | (u[i] >> 6);
-			*p++ = 0x80 | (u[i] & 0x3f);
-		}
-	}
+	for (i = 0; i < len; i++)
+		p += text_utf8(u[i], p);
 	*p = '\0';
 	return (out);
 }
