@@ -32,6 +32,7 @@ static struct repl *prompt_repl;
 static char	*prompt_chunk;		/* Lua lines gathered so far */
 static char	*prompt_text;		/* the prompt shown */
 static int	 prompt_done;
+static int	 prompt_cancel_read;	/* prompt_getc gave its Ctrl-C */
 
 /* Makes a directory and its parents, as mkdir -p does. */
 static void
@@ -124,6 +125,7 @@ prompt_line(char *line)
 		return;
 	}
 	util_interrupted = 0;
+	prompt_cancel_read = 0;
 	/* A view may have seen the window change. */
 	rl_resize_terminal();
 	prompt_set(incomplete);
@@ -135,6 +137,7 @@ static void
 prompt_cancel(void)
 {
 	util_interrupted = 0;
+	prompt_cancel_read = 0;
 	free(prompt_chunk);
 	prompt_chunk = NULL;
 	rl_free_line_state();
@@ -357,6 +360,40 @@ prompt_quote_bytes(void)
 	return (bytes);
 }
 
+/* The Ctrl-C that prompt_getc hands readline for an interrupt: cancel. */
+static int
+prompt_key_cancel(int count, int key)
+{
+	util_interrupted = 1;
+	return (0);
+}
+
+/*
+ * Reads one key for readline. When the terminal sends SIGINT it drops
+ * what was typed ahead, so a key that select saw may be gone by the time
+ * it is read; readline's own reader would then wait for the next key
+ * and the Ctrl-C would go unseen. Here an interrupt, before the read or
+ * during it, reads as Ctrl-C, which cancels the line.
+ */
+static int
+prompt_getc(FILE *f)
+{
+	unsigned char	 c;
+	ssize_t		 n;
+
+	for (;;) {
+		if (util_interrupted && !prompt_cancel_read) {
+			prompt_cancel_read = 1;	/* once, until the cancel */
+			return (CTRL('C'));
+		}
+		n = read(fileno(f), &c, 1);
+		if (n == 1)
+			return (c);
+		if (n == 0 || errno != EINTR)
+			return (EOF);
+	}
+}
+
 /* Waits for keys and feeds them to readline until quit or Ctrl-D. */
 int
 prompt_run(struct repl *r)
@@ -376,6 +413,10 @@ prompt_run(struct repl *r)
 	rl_filename_quoting_function = prompt_quote;
 	rl_filename_dequoting_function = prompt_dequote;
 	rl_completion_display_matches_hook = prompt_display;
+	rl_getc_function = prompt_getc;
+	rl_bind_key_in_map(CTRL('C'), prompt_key_cancel, emacs_standard_keymap);
+	rl_bind_key_in_map(CTRL('C'), prompt_key_cancel, vi_insertion_keymap);
+	rl_bind_key_in_map(CTRL('C'), prompt_key_cancel, vi_movement_keymap);
 	using_history();
 	stifle_history(PROMPT_HISTORY_MAX);
 	if ((hist = prompt_history_path()) != NULL)

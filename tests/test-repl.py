@@ -523,7 +523,7 @@ def test_pty():
     p.take()
     p.send("some half typed line\x03")
     t.ok(p.read_until("^C") and p.read_until("movielens> "),
-         "Ctrl-C drops the line and gives a new prompt")
+         "Ctrl-C drops the line and gives a new prompt (%r)" % p.buf[-200:])
     p.take()
     p.send("while true do end\r")
     time.sleep(1.0)
